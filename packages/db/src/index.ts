@@ -1,1 +1,3 @@
-export {};
+export * from './database.js';
+export * from './schema/index.js';
+export * from './tenancy.js';

@@ -1,1 +1,3 @@
-export {};
+export * from './access.js';
+export * from './problem-handler.js';
+export * from './request-id.js';
