@@ -1,1 +1,3 @@
-export {};
+export * from './hash/index.js';
+export * from './model/index.js';
+export * from './validate.js';

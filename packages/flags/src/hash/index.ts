@@ -1,0 +1,1 @@
+export * from './murmur3.js';
