@@ -1,0 +1,2 @@
+export * from './automaton.js';
+export * from './policy.js';

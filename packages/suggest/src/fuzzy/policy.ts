@@ -1,0 +1,29 @@
+/** When typos are tolerated and how much work a fuzzy lookup may do. */
+export interface TypoPolicy {
+  /** Query length (normalized characters) from which one edit is allowed (default 4). */
+  oneEditFrom: number;
+  /** Query length from which two edits are allowed (default 8). */
+  twoEditsFrom: number;
+  /** Whether the first letter may be wrong (default true). */
+  firstLetterTypo: boolean;
+  /** Queries longer than this are matched exactly only, which bounds the work (default 64). */
+  maxFuzzyLength: number;
+  /** DP rows computed per lookup before the search stops with what it has (default 20,000). */
+  maxRows: number;
+}
+
+export const DEFAULT_TYPO_POLICY: TypoPolicy = {
+  oneEditFrom: 4,
+  twoEditsFrom: 8,
+  firstLetterTypo: true,
+  maxFuzzyLength: 64,
+  maxRows: 20_000,
+};
+
+/** Edits allowed for a query of this many normalized characters. */
+export function maxEditsFor(length: number, policy: TypoPolicy = DEFAULT_TYPO_POLICY): number {
+  if (length > policy.maxFuzzyLength) return 0;
+  if (length >= policy.twoEditsFrom) return 2;
+  if (length >= policy.oneEditFrom) return 1;
+  return 0;
+}

@@ -1,0 +1,3 @@
+export * from './builder.js';
+export * from './layout.js';
+export * from './prefix-index.js';
