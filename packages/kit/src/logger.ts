@@ -2,10 +2,24 @@ import { type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger };
 
-/**
- * Paths pino removes before a line is written. Credentials must never reach a log line,
- * whichever object they travel in.
- */
+/** Property names that hold credentials; removed at any of the first three levels of a log line. */
+const SECRET_KEYS = [
+  'password',
+  'newPassword',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'apiKey',
+  'secret',
+  'clientSecret',
+  'client_secret',
+  'privateKey',
+];
+
+/** Paths pino removes before a line is written: credentials must never reach a log line. */
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -13,19 +27,7 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
-  '*.password',
-  '*.newPassword',
-  '*.token',
-  '*.accessToken',
-  '*.refreshToken',
-  '*.access_token',
-  '*.refresh_token',
-  '*.apiKey',
-  '*.secret',
-  '*.clientSecret',
-  'password',
-  'token',
-  'secret',
+  ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
 ];
 
 export interface CreateLoggerOptions {

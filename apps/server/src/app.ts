@@ -1,0 +1,59 @@
+import type { Logger } from '@parley/kit';
+import {
+  installProblemHandlers,
+  installStrictValidation,
+  requestIdFrom,
+  requireDeclaredAccess,
+} from '@parley/kit/http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { healthRoutes, type ReadinessCheck } from './http/health.js';
+import { installMetrics } from './http/observability.js';
+import { DOCS_PREFIX, installOpenApi } from './http/openapi.js';
+import { VERSION } from './version.js';
+
+export interface AppOptions {
+  logger: Logger;
+  bodyLimit: number;
+  readiness: ReadinessCheck[];
+  /** Feature plugins from the packages, mounted after the cross-cutting hooks. */
+  modules?: FastifyPluginAsync[];
+  /** Readiness reports 503 once this says so, so load balancers drain the instance first. */
+  isShuttingDown?: () => boolean;
+}
+
+/**
+ * The composition root of the HTTP server: cross-cutting concerns installed once (request ids,
+ * problem+json errors, deny-by-default route access, metrics, OpenAPI), then each module's plugin.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    genReqId: requestIdFrom,
+    requestIdLogLabel: 'requestId',
+    bodyLimit: options.bodyLimit,
+    return503OnClosing: true,
+  });
+
+  installStrictValidation(app);
+  installProblemHandlers(app);
+  requireDeclaredAccess(app, [DOCS_PREFIX]);
+  // While closing, answers to in-flight requests also end their keep-alive connections;
+  // otherwise close() would wait on idle sockets that clients keep open.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
+  });
+  const registry = installMetrics(app);
+  await installOpenApi(app, VERSION);
+
+  await app.register(healthRoutes(options.readiness, options.isShuttingDown ?? (() => false)));
+  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
+  for (const module of options.modules ?? []) await app.register(module);
+  return app;
+}

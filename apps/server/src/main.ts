@@ -1,0 +1,100 @@
+import { join, resolve } from 'node:path';
+import { openDatabase } from '@parley/db';
+import { createLogger, type Logger } from '@parley/kit';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { buildApp } from './app.js';
+import type { ServerConfig } from './config.js';
+import type { ReadinessCheck } from './http/health.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  /** Graceful stop: refuse new work, drain in-flight requests, close pools. */
+  stop(): Promise<void>;
+}
+
+export function databaseOptions(config: ServerConfig) {
+  return config.DATABASE_URL
+    ? { url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX }
+    : { dataDir: join(resolve(config.PARLEY_DATA_DIR), 'pg') };
+}
+
+/** Opens the platform's stores, builds the HTTP app and listens. */
+export async function startServer(
+  config: ServerConfig,
+  logger: Logger = createLogger({ level: config.LOG_LEVEL }),
+): Promise<RunningServer> {
+  const database = openDatabase(databaseOptions(config));
+  logger.info(
+    { database: database.kind },
+    database.kind === 'postgres' ? 'using PostgreSQL from DATABASE_URL' : 'using embedded PGlite',
+  );
+  if (config.PARLEY_MIGRATE_ON_START) {
+    await database.migrate();
+    logger.info('migrations applied');
+  }
+  const readiness: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
+  let redis: Redis | undefined;
+  if (config.REDIS_URL) {
+    redis = new Redis(config.REDIS_URL, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+    });
+    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+    await redis
+      .connect()
+      .catch((error) => logger.warn({ err: (error as Error).message }, 'redis not reachable yet'));
+    const client = redis;
+    readiness.push({ name: 'redis', check: async () => void (await client.ping()) });
+  }
+
+  let shuttingDown = false;
+  const app = await buildApp({
+    logger,
+    bodyLimit: config.BODY_LIMIT,
+    readiness,
+    isShuttingDown: () => shuttingDown,
+  });
+  const url = await app.listen({ host: config.HOST, port: config.PORT });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      shuttingDown = true;
+      await app.close();
+      redis?.disconnect();
+      await database.close();
+    })();
+    return stopping;
+  };
+  return { app, url, stop };
+}
+
+/** SIGTERM/SIGINT → graceful stop, bounded by SHUTDOWN_TIMEOUT; a second signal exits at once. */
+export function stopOnSignals(server: RunningServer, logger: Logger, timeoutMs: number): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, timeoutMs);
+    deadline.unref();
+    server.stop().then(
+      () => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      },
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
