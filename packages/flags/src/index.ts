@@ -1,3 +1,4 @@
+export * from './evaluate/index.js';
 export * from './hash/index.js';
 export * from './model/index.js';
 export * from './validate.js';
