@@ -14,8 +14,10 @@ export async function withTenant<T>(db: Db, tenantId: string, work: (tx: Tx) => 
   if (!UUID.test(tenantId))
     throw new TypeError(`withTenant: tenant id must be a UUID, got ${JSON.stringify(tenantId)}`);
   return db.transaction(async (tx) => {
-    await tx.execute(sql`SELECT set_config('app.tenant_id', ${tenantId}, true)`);
-    await tx.execute(sql`SET LOCAL ROLE parley_app`);
+    // One round trip for both: `role` is a setting, so set_config(…, true) is SET LOCAL ROLE.
+    await tx.execute(
+      sql`SELECT set_config('app.tenant_id', ${tenantId}, true), set_config('role', 'parley_app', true)`,
+    );
     return work(tx as unknown as Tx);
   });
 }

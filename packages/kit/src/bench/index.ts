@@ -1,2 +1,3 @@
+export * from './http-load.js';
 export * from './report.js';
 export * from './stats.js';
