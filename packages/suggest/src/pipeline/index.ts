@@ -1,0 +1,3 @@
+export * from './aggregator.js';
+export * from './pipeline.js';
+export * from './snapshot.js';

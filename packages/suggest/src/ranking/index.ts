@@ -1,0 +1,3 @@
+export * from './blend.js';
+export * from './decay.js';
+export * from './history.js';
