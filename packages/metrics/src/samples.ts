@@ -1,0 +1,91 @@
+/**
+ * A growable pair of typed arrays holding one series' samples in time order. Values are copied
+ * as raw bits so the staleness NaN survives (a JS array would canonicalise it).
+ */
+export class SampleBuffer {
+  t: Float64Array;
+  v: Float64Array;
+  private words: Uint32Array;
+  length = 0;
+
+  constructor(capacity = 16) {
+    this.t = new Float64Array(capacity);
+    this.v = new Float64Array(capacity);
+    this.words = new Uint32Array(this.v.buffer);
+  }
+
+  private grow(): void {
+    const t = new Float64Array(this.t.length * 2);
+    const v = new Float64Array(this.v.length * 2);
+    t.set(this.t);
+    v.set(this.v);
+    this.t = t;
+    this.v = v;
+    this.words = new Uint32Array(v.buffer);
+  }
+
+  pushBits(t: number, hi: number, lo: number): void {
+    if (this.length === this.t.length) this.grow();
+    this.t[this.length] = t;
+    this.words[this.length * 2] = lo;
+    this.words[this.length * 2 + 1] = hi;
+    this.length++;
+  }
+
+  /** Copies sample `i` of `from` (bits preserved). */
+  pushFrom(from: SampleBuffer, i: number): void {
+    this.pushBits(from.t[i]!, from.words[i * 2 + 1]!, from.words[i * 2]!);
+  }
+
+  push(t: number, v: number): void {
+    if (this.length === this.t.length) this.grow();
+    this.t[this.length] = t;
+    this.v[this.length] = v;
+    this.length++;
+  }
+
+  hiAt(i: number): number {
+    return this.words[i * 2 + 1]!;
+  }
+
+  loAt(i: number): number {
+    return this.words[i * 2]!;
+  }
+
+  /** Inserts keeping time order; a sample at an existing timestamp replaces nothing and returns false. */
+  insert(t: number, v: number): boolean {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.t[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < this.length && this.t[lo] === t) return false;
+    if (this.length === this.t.length) this.grow();
+    this.t.copyWithin(lo + 1, lo, this.length);
+    this.v.copyWithin(lo + 1, lo, this.length);
+    this.t[lo] = t;
+    this.v[lo] = v;
+    this.length++;
+    return true;
+  }
+
+  /** Merges two time-ordered buffers; on equal timestamps the sample from `a` wins. */
+  static merge(a: SampleBuffer, b: SampleBuffer): SampleBuffer {
+    if (b.length === 0) return a;
+    if (a.length === 0) return b;
+    const out = new SampleBuffer(a.length + b.length);
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      if (j >= b.length || (i < a.length && a.t[i]! < b.t[j]!)) out.pushFrom(a, i++);
+      else if (i >= a.length || b.t[j]! < a.t[i]!) out.pushFrom(b, j++);
+      else {
+        out.pushFrom(a, i++);
+        j++;
+      }
+    }
+    return out;
+  }
+}
