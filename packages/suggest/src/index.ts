@@ -1,4 +1,6 @@
+export * from './api/index.js';
 export * from './blocklist.js';
+export * from './cache.js';
 export * from './fuzzy/index.js';
 export * from './index/index.js';
 export * from './lookup.js';

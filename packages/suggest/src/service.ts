@@ -59,6 +59,15 @@ export class SuggestService {
     return (this.tenants.get(tenantId)?.suggester ?? this.nobody).suggest(request);
   }
 
+  /** Generation of the tenant's data; answers and cache keys change with it. */
+  generation(tenantId: string): number {
+    return this.tenants.get(tenantId)?.suggester.generation ?? 0;
+  }
+
+  personalizes(tenantId: string, request: Pick<SuggestRequest, 'userId' | 'context'>): boolean {
+    return this.tenants.get(tenantId)?.suggester.personalizes(request) ?? false;
+  }
+
   log(tenantId: string, entry: LoggedQuery): void {
     this.tenant(tenantId).pipeline.log(entry);
   }

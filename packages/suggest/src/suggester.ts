@@ -149,8 +149,10 @@ export class Suggester {
     const generation = this.generation;
     const query = parseQuery(request.query, this.options.maxQueryLength);
     const limit = this.limitOf(request.limit);
-    const context = new Set((request.context ?? []).flatMap((term) => tokens(normalize(term))));
-    const userId = request.userId;
+    const context = contextTerms(request.context);
+    // A user with no history gets the shared answer, which caches can then serve to everyone.
+    const userId =
+      request.userId !== undefined && this.history.has(request.userId) ? request.userId : undefined;
     const personalized = userId !== undefined || context.size > 0;
     if (query.length === 0) return { query, suggestions: [], personalized, generation };
 
@@ -206,6 +208,12 @@ export class Suggester {
     return { query, suggestions, personalized, generation };
   }
 
+  /** Whether the answer to this request depends on who asks (so must not be shared). */
+  personalizes(request: Pick<SuggestRequest, 'userId' | 'context'>): boolean {
+    const user = request.userId !== undefined && this.history.has(request.userId);
+    return user || contextTerms(request.context).size > 0;
+  }
+
   private limitOf(limit: number | undefined): number {
     if (limit === undefined) return Math.min(10, this.options.maxLimit);
     if (!Number.isInteger(limit) || limit < 1 || limit > this.options.maxLimit) {
@@ -222,6 +230,10 @@ export class Suggester {
     }
     return mainId === NOT_FOUND ? 0 : live.main.weight(mainId);
   }
+}
+
+function contextTerms(context: readonly string[] | undefined): Set<string> {
+  return new Set((context ?? []).flatMap((term) => tokens(normalize(term))));
 }
 
 /** Maps the matched part of a normalized key back onto the displayed text. */

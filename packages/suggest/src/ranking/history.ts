@@ -56,6 +56,11 @@ export class UserHistory {
     visits.set(key, { key, text, value, last });
   }
 
+  /** Whether anything is remembered for this user. */
+  has(userId: string): boolean {
+    return this.users.has(userId);
+  }
+
   /** The user's queries that start with `prefix`, most interesting first. */
   matches(userId: string, prefix: string, now: number, limit: number): PersonalMatch[] {
     const visits = this.users.get(userId);
