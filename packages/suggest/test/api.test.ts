@@ -131,13 +131,7 @@ describe('HTTP API', () => {
         headers: { 'content-type': 'application/json' },
         payload,
       });
-    for (const payload of [
-      '{"query":"x\\u0000"}',
-      '{"query":"x\\ud800"}',
-      '{"query":1}',
-      '{"query":',
-      '{}',
-    ]) {
+    for (const payload of ['{"query":"x\\u0000"}', '{"query":"x\\ud800"}', '{"query":', '{}']) {
       expect((await log(payload)).statusCode, payload).toBe(400);
     }
     // A blank query is accepted and ignored.
