@@ -2,7 +2,7 @@ import Type, { type Static } from 'typebox';
 import { Clause } from './clause.js';
 import { MAX_CLAUSES_PER_RULE, MAX_KEY_LENGTH, MAX_RULES, MAX_SEGMENT_KEYS } from './limits.js';
 
-export const Key = Type.String({ minLength: 1, maxLength: MAX_KEY_LENGTH, pattern: '^[A-Za-z0-9_.:/@-]+$' });
+export const Key = Type.String({ minLength: 1, maxLength: MAX_KEY_LENGTH, pattern: '^[A-Za-z0-9_.:/@~-]+$' });
 
 export const SegmentRule = Type.Object(
   {

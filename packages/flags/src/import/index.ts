@@ -1,0 +1,3 @@
+export * from './flagd.js';
+export * from './result.js';
+export * from './unleash.js';
