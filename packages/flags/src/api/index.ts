@@ -1,0 +1,3 @@
+export * from './keys.js';
+export * from './ofrep.js';
+export * from './plugin.js';

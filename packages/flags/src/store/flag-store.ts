@@ -1,0 +1,48 @@
+import type { Flag } from '../model/flag.js';
+import type { Ruleset } from '../model/ruleset.js';
+import type { Segment } from '../model/segment.js';
+
+/** One environment of one project of one tenant: the unit an SDK key grants and a ruleset covers. */
+export interface EnvironmentRef {
+  tenantId: string;
+  project: string;
+  environment: string;
+}
+
+/** A ruleset as of one version. `version` grows with every change in the environment. */
+export interface RulesetSnapshot {
+  ruleset: Ruleset;
+  version: number;
+  /** Strong ETag derived from the version (quoted, as sent on the wire). */
+  etag: string;
+  /** Serialized ruleset, computed once per version and shared by every SDK that downloads it. */
+  json: string;
+}
+
+export interface WriteOptions {
+  /** Optimistic concurrency: the version of the flag/segment the caller last read (412 otherwise). */
+  expectedVersion?: number;
+}
+
+/**
+ * Storage of flags and segments per environment, plus change notification for streaming.
+ * The in-memory implementation serves tests and single-process use; a PostgreSQL implementation
+ * (tenant-scoped with RLS, history and change requests) will implement the same interface, with
+ * `subscribe` fed by LISTEN/NOTIFY so every node streams every change.
+ */
+export interface FlagStore {
+  snapshot(env: EnvironmentRef): Promise<RulesetSnapshot>;
+  /** Calls `listener` with each new snapshot of the environment; returns the unsubscribe function. */
+  subscribe(env: EnvironmentRef, listener: (snapshot: RulesetSnapshot) => void): () => void;
+  /** Validates (path-precise problems) and stores a flag; returns it with its new version. */
+  putFlag(env: EnvironmentRef, flag: unknown, options?: WriteOptions): Promise<Flag>;
+  deleteFlag(env: EnvironmentRef, key: string, options?: WriteOptions): Promise<void>;
+  putSegment(env: EnvironmentRef, segment: unknown, options?: WriteOptions): Promise<Segment>;
+  deleteSegment(env: EnvironmentRef, key: string, options?: WriteOptions): Promise<void>;
+  /** Applies scheduled changes that are due at `now`; returns the keys of the flags changed. */
+  applyScheduledChanges(env: EnvironmentRef, now: number): Promise<string[]>;
+}
+
+export function environmentId(env: EnvironmentRef): string {
+  return `${env.tenantId}\u0000${env.project}\u0000${env.environment}`;
+}

@@ -1,0 +1,2 @@
+export * from './flag-store.js';
+export * from './memory.js';

@@ -1,0 +1,143 @@
+import { problems } from '@parley/kit';
+import type { Flag } from '../model/flag.js';
+import { applyDueChanges } from '../model/schedule.js';
+import type { Segment } from '../model/segment.js';
+import { validateFlag, validateSegment } from '../validate.js';
+import {
+  type EnvironmentRef,
+  environmentId,
+  type FlagStore,
+  type RulesetSnapshot,
+  type WriteOptions,
+} from './flag-store.js';
+
+interface Environment {
+  flags: Map<string, Flag>;
+  segments: Map<string, Segment>;
+  version: number;
+  snapshot?: RulesetSnapshot;
+  listeners: Set<(snapshot: RulesetSnapshot) => void>;
+}
+
+/** Flags held in process memory; every write validates and notifies subscribers synchronously. */
+export class InMemoryFlagStore implements FlagStore {
+  private readonly environments = new Map<string, Environment>();
+
+  async snapshot(env: EnvironmentRef): Promise<RulesetSnapshot> {
+    return this.current(this.environment(env));
+  }
+
+  subscribe(env: EnvironmentRef, listener: (snapshot: RulesetSnapshot) => void): () => void {
+    const environment = this.environment(env);
+    environment.listeners.add(listener);
+    return () => environment.listeners.delete(listener);
+  }
+
+  async putFlag(env: EnvironmentRef, input: unknown, options: WriteOptions = {}): Promise<Flag> {
+    const environment = this.environment(env);
+    const result = validateFlag(input, environment);
+    if (!result.ok) throw problems.validation(result.issues);
+    const previous = environment.flags.get(result.value.key);
+    checkVersion(previous?.version, options, `flag '${result.value.key}'`);
+    const flag = { ...result.value, version: (previous?.version ?? 0) + 1 };
+    environment.flags.set(flag.key, flag);
+    this.publish(environment);
+    return flag;
+  }
+
+  async deleteFlag(env: EnvironmentRef, key: string, options: WriteOptions = {}): Promise<void> {
+    const environment = this.environment(env);
+    const flag = environment.flags.get(key);
+    if (!flag) throw problems.notFound(`flag '${key}' not found`);
+    checkVersion(flag.version, options, `flag '${key}'`);
+    const dependents = [...environment.flags.values()].filter((f) =>
+      f.prerequisites?.some((p) => p.key === key),
+    );
+    if (dependents.length)
+      throw problems.conflict(
+        `flag '${key}' is a prerequisite of ${dependents.map((f) => `'${f.key}'`).join(', ')}`,
+      );
+    environment.flags.delete(key);
+    this.publish(environment);
+  }
+
+  async putSegment(env: EnvironmentRef, input: unknown, options: WriteOptions = {}): Promise<Segment> {
+    const environment = this.environment(env);
+    const result = validateSegment(input, environment);
+    if (!result.ok) throw problems.validation(result.issues);
+    const previous = environment.segments.get(result.value.key);
+    checkVersion(previous?.version, options, `segment '${result.value.key}'`);
+    const segment = { ...result.value, version: (previous?.version ?? 0) + 1 };
+    environment.segments.set(segment.key, segment);
+    this.publish(environment);
+    return segment;
+  }
+
+  async deleteSegment(env: EnvironmentRef, key: string, options: WriteOptions = {}): Promise<void> {
+    const environment = this.environment(env);
+    const segment = environment.segments.get(key);
+    if (!segment) throw problems.notFound(`segment '${key}' not found`);
+    checkVersion(segment.version, options, `segment '${key}'`);
+    const users = [...environment.flags.values()].filter((f) =>
+      f.rules?.some((r) => r.clauses.some((c) => c.op === 'segmentMatch' && c.values.includes(key))),
+    );
+    if (users.length)
+      throw problems.conflict(`segment '${key}' is used by ${users.map((f) => `'${f.key}'`).join(', ')}`);
+    environment.segments.delete(key);
+    this.publish(environment);
+  }
+
+  async applyScheduledChanges(env: EnvironmentRef, now: number): Promise<string[]> {
+    const environment = this.environment(env);
+    const changed: string[] = [];
+    for (const flag of environment.flags.values()) {
+      const next = applyDueChanges(flag, now);
+      if (next === flag) continue;
+      environment.flags.set(flag.key, { ...next, version: (flag.version ?? 0) + 1 });
+      changed.push(flag.key);
+    }
+    if (changed.length) this.publish(environment);
+    return changed;
+  }
+
+  private environment(env: EnvironmentRef): Environment {
+    const id = environmentId(env);
+    let environment = this.environments.get(id);
+    if (!environment) {
+      environment = { flags: new Map(), segments: new Map(), version: 0, listeners: new Set() };
+      this.environments.set(id, environment);
+    }
+    return environment;
+  }
+
+  private current(environment: Environment): RulesetSnapshot {
+    if (!environment.snapshot) {
+      const ruleset = {
+        flags: [...environment.flags.values()],
+        segments: [...environment.segments.values()],
+        version: environment.version,
+      };
+      environment.snapshot = {
+        ruleset,
+        version: environment.version,
+        etag: `"${environment.version}"`,
+        json: JSON.stringify(ruleset),
+      };
+    }
+    return environment.snapshot;
+  }
+
+  private publish(environment: Environment): void {
+    environment.version++;
+    environment.snapshot = undefined;
+    const snapshot = this.current(environment);
+    for (const listener of environment.listeners) listener(snapshot);
+  }
+}
+
+function checkVersion(current: number | undefined, options: WriteOptions, what: string): void {
+  if (options.expectedVersion === undefined || options.expectedVersion === (current ?? 0)) return;
+  throw problems.preconditionFailed(
+    `${what} is at version ${current ?? 0}, not ${options.expectedVersion}; reload it and apply the change again`,
+  );
+}
