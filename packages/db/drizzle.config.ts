@@ -5,6 +5,6 @@ import { defineConfig } from 'drizzle-kit';
 // migrations (drizzle-kit generates ENABLE only), via parley_enable_tenant_rls().
 export default defineConfig({
   dialect: 'postgresql',
-  schema: ['./packages/db/src/schema/tenancy.ts'],
+  schema: ['./packages/db/src/schema/tenancy.ts', './packages/iam/src/schema/iam.ts'],
   out: './packages/db/migrations',
 });

@@ -1,0 +1,103 @@
+import type { Clock } from '@parley/kit';
+import type { Principal } from '@parley/kit/http';
+import type { PrincipalDirectory } from '../authz/principals.js';
+import { hashOpaque, opaqueTenant } from '../crypto/opaque.js';
+import type { SharedState } from '../shared/state.js';
+import { type AccessTokens, TokenRejected } from '../tokens/access-token.js';
+
+/** A principal plus the credential it came with (for revocation and the audit actor). */
+export interface IamPrincipal extends Principal {
+  credential: { type: 'access-token'; jti: string; exp: number } | { type: 'api-key'; keyId: string };
+}
+
+export type Authentication =
+  | { outcome: 'anonymous' }
+  | { outcome: 'authenticated'; principal: IamPrincipal }
+  | { outcome: 'rejected'; reason: string };
+
+/** The credential in a request's headers, if any: a Bearer access token or an API key. */
+export function credentialOf(
+  headers: Record<string, string | string[] | undefined>,
+): { type: 'bearer' | 'api-key'; value: string } | { type: 'malformed' } | undefined {
+  const apiKey = headers['x-api-key'];
+  const authorization = headers.authorization;
+  if (typeof apiKey === 'string') return { type: 'api-key', value: apiKey.trim() };
+  if (typeof authorization !== 'string') return undefined;
+  const match = /^(Bearer|ApiKey)\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) return { type: 'malformed' };
+  return { type: match[1]!.toLowerCase() === 'bearer' ? 'bearer' : 'api-key', value: match[2]! };
+}
+
+/**
+ * Turns a credential into a principal. Access tokens: valid signature and claims, jti not on
+ * the deny-list, user active and its token epoch unchanged. API keys: known, not revoked, not
+ * expired, service account active. Roles and permissions come from the cached directory, so a
+ * role change applies to tokens already issued.
+ */
+export class Authenticator {
+  constructor(
+    private readonly tokens: AccessTokens,
+    private readonly directory: PrincipalDirectory,
+    private readonly state: SharedState,
+    private readonly clock: Clock,
+  ) {}
+
+  async authenticate(headers: Record<string, string | string[] | undefined>): Promise<Authentication> {
+    const credential = credentialOf(headers);
+    if (!credential) return { outcome: 'anonymous' };
+    if (credential.type === 'malformed')
+      return { outcome: 'rejected', reason: 'malformed Authorization header' };
+    return credential.type === 'bearer' ? this.bearer(credential.value) : this.apiKey(credential.value);
+  }
+
+  private async bearer(token: string): Promise<Authentication> {
+    let claims: Awaited<ReturnType<AccessTokens['verify']>>;
+    try {
+      claims = await this.tokens.verify(token);
+    } catch (error) {
+      return { outcome: 'rejected', reason: error instanceof TokenRejected ? error.reason : 'invalid token' };
+    }
+    if (await this.state.isTokenDenied(claims.jti)) return { outcome: 'rejected', reason: 'token revoked' };
+    const standing = await this.directory.user(claims.tid, claims.sub);
+    if (!standing?.active) return { outcome: 'rejected', reason: 'user not active' };
+    if (standing.epoch !== claims.ep) return { outcome: 'rejected', reason: 'token epoch revoked' };
+    return {
+      outcome: 'authenticated',
+      principal: {
+        tenantId: claims.tid,
+        subject: claims.sub,
+        kind: 'user',
+        roles: standing.roles,
+        permissions: standing.permissions,
+        credential: { type: 'access-token', jti: claims.jti, exp: claims.exp },
+      },
+    };
+  }
+
+  private async apiKey(key: string): Promise<Authentication> {
+    const tenantId = opaqueTenant('parley_ak', key);
+    if (!tenantId) return { outcome: 'rejected', reason: 'malformed API key' };
+    const standing = await this.directory.apiKey(tenantId, hashOpaque(key));
+    if (!standing?.usable) return { outcome: 'rejected', reason: 'unknown or revoked API key' };
+    if (standing.expiresAt !== null && standing.expiresAt <= this.clock.now())
+      return { outcome: 'rejected', reason: 'API key expired' };
+    return {
+      outcome: 'authenticated',
+      principal: {
+        tenantId,
+        subject: standing.serviceAccountId,
+        kind: 'service',
+        roles: standing.roles,
+        permissions: standing.permissions,
+        credential: { type: 'api-key', keyId: standing.keyId },
+      },
+    };
+  }
+}
+
+export function actorOf(principal: Principal | undefined): string {
+  if (!principal) return 'anonymous';
+  const credential = (principal as Partial<IamPrincipal>).credential;
+  if (credential?.type === 'api-key') return `apikey:${credential.keyId}`;
+  return `${principal.kind}:${principal.subject}`;
+}

@@ -1,0 +1,62 @@
+import { type Clock, systemClock } from '@parley/kit';
+import type { Invalidation, SharedState, WindowResult } from './state.js';
+
+/**
+ * SharedState inside one process. Correct for a single server process only: a second process
+ * would have its own deny-list and counters. Deployments with several processes set REDIS_URL.
+ */
+export class MemoryState implements SharedState {
+  readonly kind = 'memory';
+  private readonly denied = new Map<string, number>();
+  private readonly windows = new Map<string, number[]>();
+  private readonly handlers: ((message: Invalidation) => void)[] = [];
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async denyToken(jti: string, ttlMs: number): Promise<void> {
+    this.sweep();
+    this.denied.set(jti, this.clock.now() + ttlMs);
+  }
+
+  async isTokenDenied(jti: string): Promise<boolean> {
+    const until = this.denied.get(jti);
+    return until !== undefined && until > this.clock.now();
+  }
+
+  async slidingWindow(key: string, limit: number, windowMs: number, consume: boolean): Promise<WindowResult> {
+    const now = this.clock.now();
+    const hits = (this.windows.get(key) ?? []).filter((t) => t > now - windowMs);
+    const allowed = hits.length < limit;
+    if (allowed && consume) hits.push(now);
+    if (hits.length > 0) this.windows.set(key, hits);
+    else this.windows.delete(key);
+    const oldest = hits[0];
+    return {
+      allowed,
+      limit,
+      remaining: Math.max(0, limit - hits.length),
+      resetMs: oldest === undefined ? 0 : oldest + windowMs - now,
+    };
+  }
+
+  async resetWindow(key: string): Promise<void> {
+    this.windows.delete(key);
+  }
+
+  async publish(message: Invalidation): Promise<void> {
+    for (const handler of this.handlers) handler(message);
+  }
+
+  subscribe(handler: (message: Invalidation) => void): void {
+    this.handlers.push(handler);
+  }
+
+  async close(): Promise<void> {}
+
+  /** Drops expired deny-list entries so the map does not grow without bound. */
+  private sweep(): void {
+    if (this.denied.size < 10_000) return;
+    const now = this.clock.now();
+    for (const [jti, until] of this.denied) if (until <= now) this.denied.delete(jti);
+  }
+}

@@ -1,0 +1,59 @@
+import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
+import type { Clock } from '@parley/kit';
+import { MasterKey } from '../src/crypto/master-key.js';
+import { Iam, type IamOptions } from '../src/iam.js';
+import { MemoryState } from '../src/shared/memory.js';
+import type { SharedState } from '../src/shared/state.js';
+
+export const PASSWORD = 'tidal-ferret-copper-92';
+
+export interface TestIam {
+  iam: Iam;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+export function iamOptions(database: TestDatabase, state: SharedState, clock?: Clock): IamOptions {
+  return {
+    db: database.db,
+    state,
+    masterKey: MasterKey.random(),
+    clock,
+    issuer: 'https://parley.test',
+    audience: 'parley-api',
+    accessTtlMs: 15 * 60_000,
+    refreshTtlMs: 7 * 86_400_000,
+    rateLimits: { userPerMinute: 1000, anonymousPerMinute: 1000, authPerMinute: 1000 },
+    throttle: { accountFailures: 5, ipFailures: 50, windowMs: 15 * 60_000 },
+  };
+}
+
+/** An IAM on a fresh test database (PGlite, or PostgreSQL when DATABASE_URL is set). */
+export async function createTestIam(overrides: Partial<IamOptions> = {}): Promise<TestIam> {
+  const database = await createTestDatabase();
+  const state = overrides.state ?? new MemoryState(overrides.clock);
+  const iam = await Iam.open({ ...iamOptions(database, state, overrides.clock), ...overrides });
+  return {
+    iam,
+    database,
+    async close() {
+      await state.close();
+      await database.close();
+    },
+  };
+}
+
+/** Two tenants with an admin, an analyst and a guest each. */
+export async function seedTenants(iam: Iam) {
+  const result: Record<string, { id: string; users: Record<string, string> }> = {};
+  for (const slug of ['acme', 'globex']) {
+    const tenant = await iam.createTenant({ slug, name: slug });
+    const users: Record<string, string> = {};
+    for (const role of ['admin', 'analyst', 'guest']) {
+      const user = await iam.createUser(tenant.id, { email: `${role}@${slug}.test`, password: PASSWORD, roles: [role] });
+      users[role] = user.id;
+    }
+    result[slug] = { id: tenant.id, users };
+  }
+  return result as { acme: { id: string; users: Record<string, string> }; globex: { id: string; users: Record<string, string> } };
+}
