@@ -28,7 +28,7 @@ describe('matchers', () => {
     { __name__: 'up', job: 'api-2', env: 'dev' },
     { __name__: 'up', job: 'db' },
     { __name__: 'http_requests_total', job: 'api' },
-  ].map((r) => head.getOrCreate(labelsFromRecord(r)).ref);
+  ].map((r) => head.getOrCreate(labelsFromRecord(r as Record<string, string>)).ref);
   const select = (...ms: Matcher[]) => postingsForMatchers(head, ms).map((ref) => refs.indexOf(ref));
 
   it('applies = != =~ !~ with fully anchored regexes', () => {
