@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'TARGETING_KEY_MISSING'
   | 'INVALID_CONTEXT'
   | 'PARSE_ERROR'
+  | 'PROVIDER_NOT_READY'
   | 'GENERAL';
 
 export interface Evaluation<T = unknown> {
