@@ -221,11 +221,11 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
           this.onEvent(event.event, event.data);
       }
       throw new Error('stream ended');
-    } catch (error) {
+    } catch {
       if (this.closed) return;
       this.streamConnected = false;
-      this.trouble(`stream lost: ${(error as Error).message}`);
-      // Poll while the stream is down so changes still arrive, then reconnect with backoff.
+      // Poll while the stream is down so changes still arrive (a failing poll is what makes the
+      // ruleset STALE: a lost stream alone is not), then reconnect with backoff.
       void this.poll().then(() => this.schedulePoll());
       const jitter = 0.8 + Math.random() * 0.4;
       this.reconnectTimer = setTimeout(() => void this.connect(), this.reconnectDelay * jitter);
