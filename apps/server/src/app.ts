@@ -1,3 +1,4 @@
+import { type Iam, iamRoutes, installAccessControl } from '@parley/iam';
 import type { Logger } from '@parley/kit';
 import {
   installProblemHandlers,
@@ -19,11 +20,17 @@ export interface AppOptions {
   modules?: FastifyPluginAsync[];
   /** Readiness reports 503 once this says so, so load balancers drain the instance first. */
   isShuttingDown?: () => boolean;
+  /**
+   * Identity and access: when given, every request is authenticated, rate limited, authorized
+   * against its route's declared permission and audited, and the IAM routes are mounted.
+   */
+  iam?: Iam;
 }
 
 /**
  * The composition root of the HTTP server: cross-cutting concerns installed once (request ids,
- * problem+json errors, deny-by-default route access, metrics, OpenAPI), then each module's plugin.
+ * problem+json errors, deny-by-default route access, authentication/authorization/rate limits/audit,
+ * metrics, OpenAPI), then each module's plugin.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -37,6 +44,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installStrictValidation(app);
   installProblemHandlers(app);
   requireDeclaredAccess(app, [DOCS_PREFIX]);
+  if (options.iam) installAccessControl(app, options.iam);
   // While closing, answers to in-flight requests also end their keep-alive connections;
   // otherwise close() would wait on idle sockets that clients keep open.
   let closing = false;
@@ -54,6 +62,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
+  if (options.iam) await app.register(iamRoutes(options.iam));
   for (const module of options.modules ?? []) await app.register(module);
   return app;
 }

@@ -3,6 +3,7 @@ import { openDatabase } from '@parley/db';
 import { ConfigError, createLogger } from '@parley/kit';
 import { Command } from 'commander';
 import { loadServerConfig, type ServerConfig } from './config.js';
+import { registerIamCommands } from './iam-cli.js';
 import { databaseOptions, startServer, stopOnSignals } from './main.js';
 import { VERSION } from './version.js';
 
@@ -42,6 +43,8 @@ program
     await database.close();
     process.stdout.write(`migrations applied (${database.kind})\n`);
   });
+
+registerIamCommands(program, configOrExit);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`parley: ${(error as Error).message}\n`);

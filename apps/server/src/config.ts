@@ -1,3 +1,4 @@
+import { iamConfigSpec } from '@parley/iam';
 import { type ConfigOf, env, loadConfig } from '@parley/kit';
 
 /** Every environment variable the server reads. The README's configuration table is generated from this. */
@@ -46,6 +47,7 @@ export const serverConfigSpec = {
     default: 10_000,
     description: 'How long a graceful shutdown may drain in-flight requests before the process exits',
   }),
+  ...iamConfigSpec,
 };
 
 export type ServerConfig = ConfigOf<typeof serverConfigSpec>;

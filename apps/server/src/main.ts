@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { openDatabase } from '@parley/db';
+import { openIam, seedDemo } from '@parley/iam';
 import { createLogger, type Logger } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -50,12 +51,22 @@ export async function startServer(
     readiness.push({ name: 'redis', check: async () => void (await client.ping()) });
   }
 
+  const iam = await openIam({
+    db: database.db,
+    config,
+    production: config.NODE_ENV === 'production',
+    dataDir: resolve(config.PARLEY_DATA_DIR),
+    redis,
+  });
+  if (config.NODE_ENV === 'development') await seedDemoOnFirstStart(iam, config, logger);
+
   let shuttingDown = false;
   const app = await buildApp({
     logger,
     bodyLimit: config.BODY_LIMIT,
     readiness,
     isShuttingDown: () => shuttingDown,
+    iam,
   });
   const url = await app.listen({ host: config.HOST, port: config.PORT });
 
@@ -64,12 +75,27 @@ export async function startServer(
     stopping ??= (async () => {
       shuttingDown = true;
       await app.close();
+      await iam.state.close();
       redis?.disconnect();
       await database.close();
     })();
     return stopping;
   };
   return { app, url, stop };
+}
+
+/** Development only: the demo tenants on first start, so `npm start` gives something to sign in to. */
+async function seedDemoOnFirstStart(
+  iam: Awaited<ReturnType<typeof openIam>>,
+  config: ServerConfig,
+  logger: Logger,
+): Promise<void> {
+  const seed = await seedDemo(iam, config.PARLEY_DEMO_PASSWORD);
+  if (!seed.created) return;
+  logger.info({ users: seed.users }, 'seeded demo tenants acme and globex');
+  // Printed once on the terminal, never logged: log lines are shipped and kept.
+  if (seed.generatedPassword)
+    process.stderr.write(`\nDemo users' password (shown once): ${seed.generatedPassword}\n\n`);
 }
 
 /** SIGTERM/SIGINT → graceful stop, bounded by SHUTDOWN_TIMEOUT; a second signal exits at once. */

@@ -106,6 +106,10 @@ export class Iam {
     return iam;
   }
 
+  async tenantIds(): Promise<string[]> {
+    return (await this.db.select({ id: tenants.id }).from(tenants)).map((t) => t.id);
+  }
+
   can(principal: Principal | undefined, permission: string | readonly string[]): boolean {
     return isAllowed(principal, permission);
   }
@@ -235,7 +239,7 @@ export class Iam {
     let refreshRevoked = 0;
     if (revokeOld) {
       // Refresh tokens are tenant-owned (FORCE RLS even for the owner): revoke tenant by tenant.
-      for (const { id } of await this.db.select({ id: tenants.id }).from(tenants)) {
+      for (const id of await this.tenantIds()) {
         const rows = await withTenant(this.db, id, (tx) =>
           tx
             .update(refreshTokens)

@@ -5,7 +5,9 @@ import { auditEvents, users } from '../src/schema/iam.js';
 import { createTestIam, seedTenants, type TestIam } from './helpers.js';
 
 const causedBy = (pattern: RegExp) => (error: unknown) =>
-  pattern.test(String((error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message));
+  pattern.test(
+    String((error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message),
+  );
 
 describe('IAM schema: tenant isolation and the append-only audit log', () => {
   let t: TestIam;
@@ -19,18 +21,27 @@ describe('IAM schema: tenant isolation and the append-only audit log', () => {
   });
 
   it('every IAM table holding tenant data has FORCE row-level security', async () => {
-    const rows = await t.database.db.execute<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
+    const rows = await t.database.db.execute<{
+      relname: string;
+      relrowsecurity: boolean;
+      relforcerowsecurity: boolean;
+    }>(
       sql`SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class
           WHERE relname IN ('users','roles','role_permissions','user_roles','service_accounts','api_keys','refresh_tokens','audit_events')`,
     );
     const list = 'rows' in rows ? rows.rows : (rows as unknown as typeof rows.rows);
     expect(list).toHaveLength(8);
-    for (const row of list) expect(row, row.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });
+    for (const row of list)
+      expect(row, row.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });
   });
 
   it('a tenant sees only its own users, even with an explicit filter on another tenant', async () => {
     const acmeUsers = await withTenant(t.database.db, tenants.acme.id, (tx) => tx.select().from(users));
-    expect(acmeUsers.map((u) => u.email).sort()).toEqual(['admin@acme.test', 'analyst@acme.test', 'guest@acme.test']);
+    expect(acmeUsers.map((u) => u.email).sort()).toEqual([
+      'admin@acme.test',
+      'analyst@acme.test',
+      'guest@acme.test',
+    ]);
     const stolen = await withTenant(t.database.db, tenants.acme.id, (tx) =>
       tx.select().from(users).where(sql`${users.tenantId} = ${tenants.globex.id}`),
     );
@@ -39,7 +50,11 @@ describe('IAM schema: tenant isolation and the append-only audit log', () => {
 
   it('the same email may exist in two tenants but not twice in one', async () => {
     await expect(
-      t.iam.createUser(tenants.acme.id, { email: 'ADMIN@acme.test', password: 'another-strong-passphrase', roles: [] }),
+      t.iam.createUser(tenants.acme.id, {
+        email: 'ADMIN@acme.test',
+        password: 'another-strong-passphrase',
+        roles: [],
+      }),
     ).rejects.toThrow(/already exists/);
     const created = await t.iam.createUser(tenants.globex.id, {
       email: 'analyst@acme.test',
@@ -50,7 +65,13 @@ describe('IAM schema: tenant isolation and the append-only audit log', () => {
   });
 
   it('the application role may not update or delete audit records', async () => {
-    await t.iam.audit.append({ tenantId: tenants.acme.id, kind: 'event', actor: 'system', action: 'test', decision: 'allow' });
+    await t.iam.audit.append({
+      tenantId: tenants.acme.id,
+      kind: 'event',
+      actor: 'system',
+      action: 'test',
+      decision: 'allow',
+    });
     await expect(
       withTenant(t.database.db, tenants.acme.id, (tx) => tx.update(auditEvents).set({ actor: 'mallory' })),
     ).rejects.toSatisfy(causedBy(/permission denied/));
@@ -63,7 +84,11 @@ describe('IAM schema: tenant isolation and the append-only audit log', () => {
     await expect(t.database.db.execute(sql`UPDATE audit_events SET actor = 'mallory'`)).rejects.toSatisfy(
       causedBy(/append-only/),
     );
-    await expect(t.database.db.execute(sql`DELETE FROM audit_events`)).rejects.toSatisfy(causedBy(/append-only/));
-    await expect(t.database.db.execute(sql`TRUNCATE audit_events`)).rejects.toSatisfy(causedBy(/append-only/));
+    await expect(t.database.db.execute(sql`DELETE FROM audit_events`)).rejects.toSatisfy(
+      causedBy(/append-only/),
+    );
+    await expect(t.database.db.execute(sql`TRUNCATE audit_events`)).rejects.toSatisfy(
+      causedBy(/append-only/),
+    );
   });
 });

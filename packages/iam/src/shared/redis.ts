@@ -98,7 +98,8 @@ export class RedisState implements SharedState {
   subscribe(handler: (message: Invalidation) => void): void {
     this.handlers.push(handler);
     if (this.subscriber) return;
-    const subscriber = this.redis.duplicate();
+    // Its own connection that queues while connecting, whatever the command connection's options.
+    const subscriber = this.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
     this.subscriber = subscriber;
     subscriber.on('error', () => {});
     subscriber.on('message', (_channel: string, raw: string) => {
