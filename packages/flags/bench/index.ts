@@ -1,11 +1,14 @@
 import type { BenchSuite } from '@parley/kit/bench';
 import { evaluationBenchmarks } from './evaluation.js';
+import { propagationBenchmarks } from './propagation.js';
 
 const suite: BenchSuite = {
   name: 'flags',
   async run({ quick, log }) {
     log('evaluation');
-    return evaluationBenchmarks(quick);
+    const rows = evaluationBenchmarks(quick);
+    log('propagation');
+    return [...rows, ...(await propagationBenchmarks(quick, log))];
   },
 };
 

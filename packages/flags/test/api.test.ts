@@ -88,7 +88,7 @@ describe('SDK ruleset endpoint', () => {
     expect(other.json()).toMatchObject({ flags: [], segments: [] });
   });
 
-  it('streams the ruleset and every change over Server-Sent Events', async () => {
+  it('streams the ruleset, then each change as a patch, over Server-Sent Events', async () => {
     const controller = new AbortController();
     const response = await fetch(`${baseUrl}/sdk/v1/stream`, {
       headers: auth('server-key'),
@@ -97,7 +97,7 @@ describe('SDK ruleset endpoint', () => {
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
-    const nextEvent = async (): Promise<{ id: string; data: { flags: { key: string; on: boolean }[] } }> => {
+    const nextEvent = async (): Promise<{ event: string; id: string; data: Record<string, unknown> }> => {
       for (;;) {
         const end = buffer.indexOf('\n\n');
         if (end >= 0) {
@@ -109,8 +109,7 @@ describe('SDK ruleset endpoint', () => {
               .split('\n')
               .find((l) => l.startsWith(`${name}: `))!
               .slice(name.length + 2);
-          expect(field('event')).toBe('ruleset');
-          return { id: field('id'), data: JSON.parse(field('data')) };
+          return { event: field('event'), id: field('id'), data: JSON.parse(field('data')) };
         }
         const { value, done } = await reader.read();
         if (done) throw new Error('stream ended');
@@ -118,13 +117,25 @@ describe('SDK ruleset endpoint', () => {
       }
     };
     const initial = await nextEvent();
-    expect(initial.data.flags.find((f) => f.key === 'new-checkout')?.on).toBe(true);
-    await store.putFlag(production, booleanFlag('new-checkout', { on: false }));
-    const change = await nextEvent();
-    expect(Number(change.id)).toBeGreaterThan(Number(initial.id));
-    expect(change.data.flags.find((f) => f.key === 'new-checkout')?.on).toBe(false);
-    await store.putFlag(production, booleanFlag('new-checkout'));
+    expect(initial.event).toBe('ruleset');
+    const flags = initial.data.flags as { key: string; on: boolean }[];
+    expect(flags.find((f) => f.key === 'new-checkout')?.on).toBe(true);
+    const changed = await store.putFlag(production, booleanFlag('new-checkout', { on: false }));
+    const patch = await nextEvent();
+    expect(patch).toEqual({
+      event: 'patch',
+      id: String(Number(initial.id) + 1),
+      data: {
+        from: Number(initial.id),
+        version: Number(initial.id) + 1,
+        flags: [changed],
+        segments: [],
+        deletedFlags: [],
+        deletedSegments: [],
+      },
+    });
     controller.abort();
+    await store.putFlag(production, booleanFlag('new-checkout'));
   });
 });
 

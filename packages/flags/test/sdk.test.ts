@@ -142,6 +142,24 @@ describe('FlagsClient', () => {
     expect(c.boolean('checkout', {}, false)).toBe(true);
   });
 
+  it('applies patches made from its version and refetches the ruleset after a gap', async () => {
+    const s = await server();
+    const c = client(s);
+    await c.start();
+    await until(() => s.streamCount === 1, 5_000, 'stream');
+    const patch = (from: number, flags: unknown[]) =>
+      `event: patch\ndata: ${JSON.stringify({ from, version: from + 1, flags, segments: [], deletedFlags: ['search'], deletedSegments: [] })}\n\n`;
+    s.sendRaw(patch(1, [booleanFlag('checkout', { on: false })]));
+    await until(() => c.boolean('checkout', {}, true) === false, 5_000, 'patch');
+    expect(c.evaluate('search', {}, 'gone').errorCode).toBe('FLAG_NOT_FOUND');
+    const polls = s.requests.filter((r) => r.path === '/sdk/v1/ruleset').length;
+    s.ruleset = { flags: [booleanFlag('checkout'), booleanFlag('fresh')], segments: [], version: 9 };
+    s.sendRaw(patch(7, [booleanFlag('other')]));
+    await until(() => c.boolean('fresh', {}, false), 5_000, 'refetch');
+    expect(s.requests.filter((r) => r.path === '/sdk/v1/ruleset').length).toBe(polls + 1);
+    expect(c.evaluate('other', {}, 'none').errorCode).toBe('FLAG_NOT_FOUND');
+  });
+
   it('starts from the bootstrap file when the service is unreachable', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'parley-flags-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));

@@ -5,10 +5,10 @@ import Type from 'typebox';
 import { compileRuleset } from '../evaluate/compile.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import type { EvaluationContext } from '../evaluate/result.js';
-import type { FlagStore, RulesetSnapshot } from '../store/flag-store.js';
+import type { FlagStore, RulesetChange, RulesetSnapshot } from '../store/flag-store.js';
 import { presentedKey, type SdkKeyGrant, type SdkKeyResolver } from './keys.js';
 import { isFailure, ofrepResult, ofrepStatus } from './ofrep.js';
-import { HEARTBEAT, rulesetEvent } from './sse.js';
+import { HEARTBEAT, patchEvent, rulesetEvent } from './sse.js';
 
 export interface FlagsDeliveryOptions {
   store: FlagStore;
@@ -36,7 +36,7 @@ declare module 'fastify' {
 /**
  * Flag delivery, authenticated by SDK key (so the routes are public to the platform's auth):
  *   GET  /sdk/v1/ruleset                 the environment's ruleset, ETag/If-None-Match (server keys)
- *   GET  /sdk/v1/stream                  Server-Sent Events: the ruleset now and after every change
+ *   GET  /sdk/v1/stream                  Server-Sent Events: the ruleset now, then a patch per change
  *   POST /ofrep/v1/evaluate/flags/{key}  OFREP single evaluation (server or client keys)
  *   POST /ofrep/v1/evaluate/flags        OFREP bulk evaluation, with ETag
  * Client keys only evaluate: they never receive rules.
@@ -120,10 +120,10 @@ export const flagsDeliveryPlugin: FastifyPluginAsyncTypebox<FlagsDeliveryOptions
       });
       raw.flushHeaders();
       let last = -1;
-      const send = (snapshot: RulesetSnapshot) => {
+      const send = (snapshot: RulesetSnapshot, change?: RulesetChange) => {
         if (snapshot.version <= last) return;
+        raw.write(change && change.from === last ? patchEvent(change) : rulesetEvent(snapshot));
         last = snapshot.version;
-        raw.write(rulesetEvent(snapshot));
       };
       const unsubscribe = store.subscribe(environment, send);
       send(await store.snapshot(environment));

@@ -1,4 +1,4 @@
-import type { RulesetSnapshot } from '../store/flag-store.js';
+import type { RulesetChange, RulesetSnapshot } from '../store/flag-store.js';
 
 /** Server-Sent Events framing of a ruleset; built once per snapshot and shared by every stream. */
 const frames = new WeakMap<RulesetSnapshot, string>();
@@ -8,6 +8,21 @@ export function rulesetEvent(snapshot: RulesetSnapshot): string {
   if (!frame) {
     frame = `event: ruleset\nid: ${snapshot.version}\ndata: ${snapshot.json}\n\n`;
     frames.set(snapshot, frame);
+  }
+  return frame;
+}
+
+const patches = new WeakMap<RulesetChange, string>();
+
+/**
+ * A change as a patch (`event: patch`), which SDKs at version `from` apply; others refetch. Sending
+ * only what changed keeps a write's fan-out cost independent of the ruleset's size.
+ */
+export function patchEvent(change: RulesetChange): string {
+  let frame = patches.get(change);
+  if (!frame) {
+    frame = `event: patch\nid: ${change.version}\ndata: ${JSON.stringify(change)}\n\n`;
+    patches.set(change, frame);
   }
   return frame;
 }

@@ -17,9 +17,13 @@ export function changedFlagKeys(before: Ruleset | undefined, after: Ruleset): st
     const usesChangedSegment = flag.rules?.some((r) =>
       r.clauses.some((c) => c.op === 'segmentMatch' && c.values.some((v) => changedSegments.has(String(v)))),
     );
-    if (old.get(flag.key) !== JSON.stringify(flag) || usesChangedSegment) changed.add(flag.key);
+    if (old.get(flag.key) !== identity(flag) || usesChangedSegment) changed.add(flag.key);
     old.delete(flag.key);
   }
   for (const key of old.keys()) changed.add(key);
   return [...changed];
+}
+
+function identity(definition: { version?: number }): string | number {
+  return definition.version ?? JSON.stringify(definition);
 }

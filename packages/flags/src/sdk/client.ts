@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { compileRuleset } from '../evaluate/compile.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { type Evaluation, type EvaluationContext, errorResult } from '../evaluate/result.js';
@@ -7,6 +9,7 @@ import { isRecord } from '../import/result.js';
 import type { FlagType } from '../model/flag.js';
 import type { Ruleset } from '../model/ruleset.js';
 import { applyDueChanges, nextChangeAt } from '../model/schedule.js';
+import type { RulesetChange } from '../store/flag-store.js';
 import { changedFlagKeys } from './changes.js';
 import { SseParser } from './sse.js';
 
@@ -205,22 +208,21 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
     };
     try {
       resetIdle();
-      const response = await fetch(`${this.options.baseUrl}/sdk/v1/stream`, {
-        headers: { authorization: `Bearer ${this.options.sdkKey}`, accept: 'text/event-stream' },
-        signal: controller.signal,
-      });
-      if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
+      const response = await this.openStream(controller.signal);
       this.streamConnected = true;
       clearTimeout(this.pollTimer);
       this.reconnectDelay = this.options.reconnectDelayMs;
       const parser = new SseParser();
-      const decoder = new TextDecoder();
-      for await (const chunk of response.body) {
-        resetIdle();
-        for (const event of parser.push(decoder.decode(chunk as Uint8Array, { stream: true })))
-          this.onEvent(event.event, event.data);
-      }
-      throw new Error('stream ended');
+      response.setEncoding('utf8');
+      await new Promise<void>((_, reject) => {
+        response.on('data', (chunk: string) => {
+          resetIdle();
+          for (const event of parser.push(chunk)) this.onEvent(event.event, event.data);
+        });
+        response.once('end', () => reject(new Error('stream ended')));
+        response.once('close', () => reject(new Error('stream closed')));
+        response.once('error', reject);
+      });
     } catch {
       if (this.closed) return;
       this.streamConnected = false;
@@ -236,8 +238,27 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
     }
   }
 
+  /** node:http rather than fetch: a long-lived stream of small chunks is far cheaper on it. */
+  private openStream(signal: AbortSignal): Promise<IncomingMessage> {
+    const url = new URL(`${this.options.baseUrl}/sdk/v1/stream`);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const request = send(url, {
+        headers: { authorization: `Bearer ${this.options.sdkKey}`, accept: 'text/event-stream' },
+        signal,
+      });
+      request.once('error', reject);
+      request.once('response', (response) => {
+        if (response.statusCode === 200) return resolve(response);
+        response.resume();
+        reject(new Error(`stream answered ${response.statusCode}`));
+      });
+      request.end();
+    });
+  }
+
   private onEvent(event: string, data: string): void {
-    if (event !== 'ruleset') return;
+    if (event !== 'ruleset' && event !== 'patch') return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(data);
@@ -245,12 +266,38 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
       this.emit('error', { message: 'the stream sent malformed JSON; keeping the last ruleset' });
       return;
     }
+    if (event === 'patch') {
+      if (isPatch(parsed)) this.applyPatch(parsed);
+      else this.emit('error', { message: 'the stream sent a malformed patch; keeping the last ruleset' });
+      return;
+    }
     if (!isRuleset(parsed)) {
-      this.emit('error', { message: 'the stream sent something that is not a ruleset; keeping it out' });
+      this.emit('error', {
+        message: 'the stream sent something that is not a ruleset; keeping the last ruleset',
+      });
       return;
     }
     this.etag = parsed.version === undefined ? undefined : `"${parsed.version}"`;
     this.apply(parsed, true);
+    this.healthy();
+  }
+
+  /** A patch applies to the version it was made from; after a gap the whole ruleset is refetched. */
+  private applyPatch(change: RulesetChange): void {
+    const current = this.ruleset;
+    if (!current || this.version !== change.from) {
+      void this.poll();
+      return;
+    }
+    this.etag = `"${change.version}"`;
+    this.apply(
+      {
+        flags: patched(current.flags, change.flags, change.deletedFlags),
+        segments: patched(current.segments, change.segments, change.deletedSegments),
+        version: change.version,
+      },
+      true,
+    );
     this.healthy();
   }
 
@@ -323,6 +370,24 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
       this.emit('error', { message });
     }
   }
+}
+
+function patched<T extends { key: string }>(items: T[], upserts: T[], deletions: string[]): T[] {
+  const replaced = new Map(upserts.map((item) => [item.key, item]));
+  const deleted = new Set(deletions);
+  const result = items.filter((item) => !deleted.has(item.key)).map((item) => replaced.get(item.key) ?? item);
+  const existing = new Set(items.map((item) => item.key));
+  for (const item of upserts) if (!existing.has(item.key)) result.push(item);
+  return result;
+}
+
+function isPatch(value: unknown): value is RulesetChange {
+  return (
+    isRecord(value) &&
+    typeof value.from === 'number' &&
+    typeof value.version === 'number' &&
+    ['flags', 'segments', 'deletedFlags', 'deletedSegments'].every((field) => Array.isArray(value[field]))
+  );
 }
 
 function isRuleset(value: unknown): value is Ruleset {

@@ -19,6 +19,18 @@ export interface RulesetSnapshot {
   json: string;
 }
 
+/** What one write changed, so streams can send a patch instead of the whole ruleset. */
+export interface RulesetChange {
+  /** The version the change applies to; a subscriber at another version needs the full ruleset. */
+  from: number;
+  version: number;
+  /** Flags and segments added or replaced. */
+  flags: Flag[];
+  segments: Segment[];
+  deletedFlags: string[];
+  deletedSegments: string[];
+}
+
 export interface WriteOptions {
   /** Optimistic concurrency: the version of the flag/segment the caller last read (412 otherwise). */
   expectedVersion?: number;
@@ -32,8 +44,8 @@ export interface WriteOptions {
  */
 export interface FlagStore {
   snapshot(env: EnvironmentRef): Promise<RulesetSnapshot>;
-  /** Calls `listener` with each new snapshot of the environment; returns the unsubscribe function. */
-  subscribe(env: EnvironmentRef, listener: (snapshot: RulesetSnapshot) => void): () => void;
+  /** Calls `listener` with each new snapshot and what changed; returns the unsubscribe function. */
+  subscribe(env: EnvironmentRef, listener: RulesetListener): () => void;
   /** Validates (path-precise problems) and stores a flag; returns it with its new version. */
   putFlag(env: EnvironmentRef, flag: unknown, options?: WriteOptions): Promise<Flag>;
   deleteFlag(env: EnvironmentRef, key: string, options?: WriteOptions): Promise<void>;
@@ -42,6 +54,8 @@ export interface FlagStore {
   /** Applies scheduled changes that are due at `now`; returns the keys of the flags changed. */
   applyScheduledChanges(env: EnvironmentRef, now: number): Promise<string[]>;
 }
+
+export type RulesetListener = (snapshot: RulesetSnapshot, change: RulesetChange) => void;
 
 export function environmentId(env: EnvironmentRef): string {
   return `${env.tenantId}\u0000${env.project}\u0000${env.environment}`;

@@ -7,6 +7,8 @@ import {
   type EnvironmentRef,
   environmentId,
   type FlagStore,
+  type RulesetChange,
+  type RulesetListener,
   type RulesetSnapshot,
   type WriteOptions,
 } from './flag-store.js';
@@ -16,7 +18,7 @@ interface Environment {
   segments: Map<string, Segment>;
   version: number;
   snapshot?: RulesetSnapshot;
-  listeners: Set<(snapshot: RulesetSnapshot) => void>;
+  listeners: Set<RulesetListener>;
 }
 
 /** Flags held in process memory; every write validates and notifies subscribers synchronously. */
@@ -27,10 +29,15 @@ export class InMemoryFlagStore implements FlagStore {
     return this.current(this.environment(env));
   }
 
-  subscribe(env: EnvironmentRef, listener: (snapshot: RulesetSnapshot) => void): () => void {
+  subscribe(env: EnvironmentRef, listener: RulesetListener): () => void {
     const environment = this.environment(env);
     environment.listeners.add(listener);
     return () => environment.listeners.delete(listener);
+  }
+
+  /** Number of live subscriptions (open SSE streams) of an environment. */
+  subscriberCount(env: EnvironmentRef): number {
+    return this.environment(env).listeners.size;
   }
 
   async putFlag(env: EnvironmentRef, input: unknown, options: WriteOptions = {}): Promise<Flag> {
@@ -41,7 +48,7 @@ export class InMemoryFlagStore implements FlagStore {
     checkVersion(previous?.version, options, `flag '${result.value.key}'`);
     const flag = { ...result.value, version: (previous?.version ?? 0) + 1 };
     environment.flags.set(flag.key, flag);
-    this.publish(environment);
+    this.publish(environment, { flags: [flag] });
     return flag;
   }
 
@@ -58,7 +65,7 @@ export class InMemoryFlagStore implements FlagStore {
         `flag '${key}' is a prerequisite of ${dependents.map((f) => `'${f.key}'`).join(', ')}`,
       );
     environment.flags.delete(key);
-    this.publish(environment);
+    this.publish(environment, { deletedFlags: [key] });
   }
 
   async putSegment(env: EnvironmentRef, input: unknown, options: WriteOptions = {}): Promise<Segment> {
@@ -69,7 +76,7 @@ export class InMemoryFlagStore implements FlagStore {
     checkVersion(previous?.version, options, `segment '${result.value.key}'`);
     const segment = { ...result.value, version: (previous?.version ?? 0) + 1 };
     environment.segments.set(segment.key, segment);
-    this.publish(environment);
+    this.publish(environment, { segments: [segment] });
     return segment;
   }
 
@@ -84,20 +91,21 @@ export class InMemoryFlagStore implements FlagStore {
     if (users.length)
       throw problems.conflict(`segment '${key}' is used by ${users.map((f) => `'${f.key}'`).join(', ')}`);
     environment.segments.delete(key);
-    this.publish(environment);
+    this.publish(environment, { deletedSegments: [key] });
   }
 
   async applyScheduledChanges(env: EnvironmentRef, now: number): Promise<string[]> {
     const environment = this.environment(env);
-    const changed: string[] = [];
+    const changed: Flag[] = [];
     for (const flag of environment.flags.values()) {
       const next = applyDueChanges(flag, now);
       if (next === flag) continue;
-      environment.flags.set(flag.key, { ...next, version: (flag.version ?? 0) + 1 });
-      changed.push(flag.key);
+      const updated = { ...next, version: (flag.version ?? 0) + 1 };
+      environment.flags.set(flag.key, updated);
+      changed.push(updated);
     }
-    if (changed.length) this.publish(environment);
-    return changed;
+    if (changed.length) this.publish(environment, { flags: changed });
+    return changed.map((f) => f.key);
   }
 
   private environment(env: EnvironmentRef): Environment {
@@ -127,11 +135,19 @@ export class InMemoryFlagStore implements FlagStore {
     return environment.snapshot;
   }
 
-  private publish(environment: Environment): void {
-    environment.version++;
+  private publish(environment: Environment, parts: Partial<Omit<RulesetChange, 'from' | 'version'>>): void {
+    const from = environment.version++;
     environment.snapshot = undefined;
     const snapshot = this.current(environment);
-    for (const listener of environment.listeners) listener(snapshot);
+    const change: RulesetChange = {
+      from,
+      version: environment.version,
+      flags: parts.flags ?? [],
+      segments: parts.segments ?? [],
+      deletedFlags: parts.deletedFlags ?? [],
+      deletedSegments: parts.deletedSegments ?? [],
+    };
+    for (const listener of environment.listeners) listener(snapshot, change);
   }
 }
 
