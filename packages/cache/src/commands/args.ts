@@ -1,0 +1,84 @@
+import { errors, ReplyError } from '../errors.js';
+
+const INT_PATTERN = /^(?:0|-?[1-9][0-9]*)$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Parses a 64-bit signed integer the way Redis's string2ll does (no '+', no spaces, no leading
+ * zeros). Returns undefined if the text is not one.
+ */
+export function parseInt64(text: string): number | undefined {
+  if (text.length === 0 || text.length > 20 || !INT_PATTERN.test(text)) return undefined;
+  if (text.length < 16) return Number(text);
+  const big = BigInt(text);
+  if (big < INT64_MIN || big > INT64_MAX) return undefined;
+  return Number(big);
+}
+
+/** Same as parseInt64 but as a bigint, for exact INCR/DECR arithmetic near the int64 limits. */
+export function parseBigInt64(text: string): bigint | undefined {
+  if (text.length === 0 || text.length > 20 || !INT_PATTERN.test(text)) return undefined;
+  const big = BigInt(text);
+  return big < INT64_MIN || big > INT64_MAX ? undefined : big;
+}
+
+export function inInt64(value: bigint): boolean {
+  return value >= INT64_MIN && value <= INT64_MAX;
+}
+
+/** An integer argument, or the standard error. */
+export function intArg(text: string, message: string = errors.notInteger): number {
+  const value = parseInt64(text);
+  if (value === undefined) throw new ReplyError(message);
+  return value;
+}
+
+const FLOAT_PATTERN = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Parses a double like strtold with Redis's checks: no spaces, no NaN; inf/-inf allowed. */
+export function parseDouble(text: string): number | undefined {
+  if (FLOAT_PATTERN.test(text)) return Number(text);
+  const lower = text.toLowerCase();
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity')
+    return Number.POSITIVE_INFINITY;
+  if (lower === '-inf' || lower === '-infinity') return Number.NEGATIVE_INFINITY;
+  return undefined;
+}
+
+export function floatArg(text: string, message: string = errors.notFloat): number {
+  const value = parseDouble(text);
+  if (value === undefined) throw new ReplyError(message);
+  return value;
+}
+
+/** A blocking timeout in seconds (fractional allowed), as milliseconds; 0 means forever. */
+export function timeoutArg(text: string): number {
+  const seconds = parseDouble(text);
+  if (seconds === undefined || !Number.isFinite(seconds)) throw new ReplyError(errors.timeoutNotFloat);
+  if (seconds < 0) throw new ReplyError(errors.timeoutNegative);
+  return Math.ceil(seconds * 1000);
+}
+
+/** Normalises a Redis index range (negative from the end) to [start, end] within [0, length). */
+export function clampRange(start: number, end: number, length: number): [number, number] {
+  if (start < 0) start = length + start;
+  if (end < 0) end = length + end;
+  if (start < 0) start = 0;
+  if (end >= length) end = length - 1;
+  return [start, end];
+}
+
+/** Case-insensitive comparison of an argument with an upper-case keyword. */
+export function is(arg: string | undefined, keyword: string): boolean {
+  return arg !== undefined && arg.length === keyword.length && arg.toUpperCase() === keyword;
+}
+
+/** Integers as Redis prints floats in replies of INCRBYFLOAT/HINCRBYFLOAT (%.17Lg, trimmed). */
+export function formatLongDouble(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1e17) return value.toFixed(0);
+  // 17 significant digits like Redis, then drop the binary noise a long double would not show.
+  const precise = Number(value.toPrecision(17));
+  const short = Number(value.toPrecision(15));
+  return String(Math.abs(precise - short) <= Math.abs(value) * 1e-15 ? short : precise);
+}

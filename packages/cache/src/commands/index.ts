@@ -1,0 +1,31 @@
+import { clientCommands } from './client.js';
+import type { CommandSpec } from './command.js';
+import { connectionCommands } from './connection.js';
+import { genericCommands } from './generic.js';
+import { hashCommands } from './hashes.js';
+import { listCommands } from './lists.js';
+import { pubsubCommands } from './pubsub.js';
+import { serverCommands } from './server.js';
+import { setCommands } from './sets.js';
+import { stringCommands } from './strings.js';
+import { transactionCommands } from './transactions.js';
+import { zsetCommands } from './zsets.js';
+
+/** The command table: every command of every group, described once. */
+const groups: [string, CommandSpec[]][] = [
+  ['connection', connectionCommands],
+  ['connection', clientCommands],
+  ['server', serverCommands],
+  ['generic', genericCommands],
+  ['string', stringCommands],
+  ['list', listCommands],
+  ['hash', hashCommands],
+  ['set', setCommands],
+  ['sorted-set', zsetCommands],
+  ['pubsub', pubsubCommands],
+  ['transactions', transactionCommands],
+];
+
+export const commandTable: CommandSpec[] = groups.flatMap(([group, specs]) =>
+  specs.map((spec) => ({ ...spec, group })),
+);
