@@ -13,8 +13,21 @@ export interface CompiledFlag {
   readonly type: FlagType;
   /** Whether anything but the fallthrough can decide (for OpenFeature's STATIC reason). */
   readonly hasTargeting: boolean;
-  /** Returns a shared frozen outcome; ERROR outcomes carry no value (the caller's default applies). */
-  evaluate(context: EvaluationContext, now: () => number, depth: number): Evaluation;
+  /**
+   * Returns a shared frozen outcome; ERROR outcomes carry no value (the caller's default applies).
+   * `flags` resolves prerequisites, so a compiled flag does not depend on the ruleset it came from
+   * and can be reused when other flags change.
+   */
+  evaluate(context: EvaluationContext, now: () => number, depth: number, flags: FlagLookup): Evaluation;
+}
+
+export type FlagLookup = (key: string) => CompiledFlag | undefined;
+
+/** What `compileRuleset` may take over from the previous compilation of the same environment. */
+export interface Recompilation {
+  previous: CompiledRuleset;
+  /** Keys whose definition (or one of whose segments) changed: these are compiled afresh. */
+  changed: ReadonlySet<string>;
 }
 
 export type CompiledRuleset = ReadonlyMap<string, CompiledFlag>;
@@ -32,16 +45,20 @@ type Decide = (context: EvaluationContext, now: () => number) => Evaluation;
  * Compiles every segment and flag of a ruleset into closures. A flag that cannot be compiled
  * (an invalid definition that bypassed validation) becomes a flag that always reports PARSE_ERROR.
  */
-export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
+export function compileRuleset(ruleset: Ruleset, reuse?: Recompilation): CompiledRuleset {
   const segments = new Map<string, Matcher>();
   for (const segment of ruleset.segments) segments.set(segment.key, compileSegment(segment));
   const compiled = new Map<string, CompiledFlag>();
-  const lookup = (key: string) => compiled.get(key);
   for (const flag of ruleset.flags) {
+    const previous = reuse && !reuse.changed.has(flag.key) ? reuse.previous.get(flag.key) : undefined;
+    if (previous) {
+      compiled.set(flag.key, previous);
+      continue;
+    }
     try {
       compiled.set(
         flag.key,
-        compileFlag(flag, (key) => segments.get(key), lookup),
+        compileFlag(flag, (key) => segments.get(key)),
       );
     } catch (error) {
       compiled.set(flag.key, brokenFlag(flag, `flag '${flag.key}' is invalid: ${(error as Error).message}`));
@@ -50,11 +67,7 @@ export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
   return compiled;
 }
 
-function compileFlag(
-  flag: Flag,
-  segments: (key: string) => Matcher | undefined,
-  flags: (key: string) => CompiledFlag | undefined,
-): CompiledFlag {
+function compileFlag(flag: Flag, segments: (key: string) => Matcher | undefined): CompiledFlag {
   const outcomes = new OutcomeTable(flag);
   const off = outcomes.get(flag.offVariation, 'OFF');
   const hasTargeting = Boolean(flag.targets?.length || flag.rules?.length || flag.prerequisites?.length);
@@ -85,10 +98,10 @@ function compileFlag(
   const evaluate =
     prerequisites.length === 0
       ? (context: EvaluationContext, now: () => number) => decide(context, now)
-      : (context: EvaluationContext, now: () => number, depth: number): Evaluation => {
+      : (context: EvaluationContext, now: () => number, depth: number, flags: FlagLookup): Evaluation => {
           if (depth >= MAX_PREREQUISITE_DEPTH) return TOO_DEEP;
           for (const p of prerequisites) {
-            const result = flags(p.key)?.evaluate(context, now, depth + 1);
+            const result = flags(p.key)?.evaluate(context, now, depth + 1, flags);
             if (result === TOO_DEEP) return result;
             if (result?.variationIndex === undefined || !p.allowed.has(result.variationIndex))
               return failed.get(p.key)!;

@@ -16,10 +16,17 @@ export interface EvaluatorOptions {
 export class Evaluator {
   private readonly flags: CompiledRuleset;
   private readonly now: () => number;
+  private readonly lookup: (key: string) => CompiledFlag | undefined;
 
   constructor(ruleset: Ruleset | CompiledRuleset, options: EvaluatorOptions = {}) {
     this.flags = ruleset instanceof Map ? ruleset : compileRuleset(ruleset as Ruleset);
     this.now = options.now ?? Date.now;
+    this.lookup = (key) => this.flags.get(key);
+  }
+
+  /** The compiled flags, for reuse by the next compilation of the same environment. */
+  get compiled(): CompiledRuleset {
+    return this.flags;
   }
 
   keys(): string[] {
@@ -50,7 +57,7 @@ export class Evaluator {
       return errorResult(defaultValue, 'INVALID_CONTEXT', 'targetingKey must be a string');
     let outcome: Evaluation;
     try {
-      outcome = flag.evaluate(context, this.now, 0);
+      outcome = flag.evaluate(context, this.now, 0, this.lookup);
     } catch (error) {
       return errorResult(
         defaultValue,

@@ -2,26 +2,37 @@ import type { Ruleset } from '../model/ruleset.js';
 
 /**
  * Keys of flags whose evaluation may differ between two rulesets: flags added, removed or edited,
- * and flags that reference an edited segment.
+ * and flags that reference an edited segment. Stored definitions carry a version, which is compared
+ * instead of the whole definition when both sides have one.
  */
 export function changedFlagKeys(before: Ruleset | undefined, after: Ruleset): string[] {
-  const old = new Map((before?.flags ?? []).map((f) => [f.key, JSON.stringify(f)]));
-  const oldSegments = new Map((before?.segments ?? []).map((s) => [s.key, JSON.stringify(s)]));
+  const old = new Map((before?.flags ?? []).map((f) => [f.key, identity(f)]));
+  const oldSegments = new Map((before?.segments ?? []).map((s) => [s.key, identity(s)]));
   const changedSegments = new Set<string>();
-  for (const segment of after.segments)
-    if (oldSegments.get(segment.key) !== JSON.stringify(segment)) changedSegments.add(segment.key);
-  for (const key of oldSegments.keys())
-    if (!after.segments.some((s) => s.key === key)) changedSegments.add(key);
-  const changed = new Set<string>();
+  for (const segment of after.segments) {
+    if (oldSegments.get(segment.key) !== identity(segment)) changedSegments.add(segment.key);
+    oldSegments.delete(segment.key);
+  }
+  for (const key of oldSegments.keys()) changedSegments.add(key);
+  const changed: string[] = [];
   for (const flag of after.flags) {
-    const usesChangedSegment = flag.rules?.some((r) =>
-      r.clauses.some((c) => c.op === 'segmentMatch' && c.values.some((v) => changedSegments.has(String(v)))),
-    );
-    if (old.get(flag.key) !== identity(flag) || usesChangedSegment) changed.add(flag.key);
+    if (
+      old.get(flag.key) !== identity(flag) ||
+      (changedSegments.size > 0 && usesSegment(flag, changedSegments))
+    )
+      changed.push(flag.key);
     old.delete(flag.key);
   }
-  for (const key of old.keys()) changed.add(key);
-  return [...changed];
+  for (const key of old.keys()) changed.push(key);
+  return changed;
+}
+
+function usesSegment(flag: Ruleset['flags'][number], segments: ReadonlySet<string>): boolean {
+  return Boolean(
+    flag.rules?.some((r) =>
+      r.clauses.some((c) => c.op === 'segmentMatch' && c.values.some((v) => segments.has(String(v)))),
+    ),
+  );
 }
 
 function identity(definition: { version?: number }): string | number {

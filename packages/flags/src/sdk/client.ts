@@ -311,7 +311,7 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
     const first = !this.evaluator;
     this.ruleset = ruleset;
     this.version = version;
-    this.compile();
+    this.compile(new Set(flagsChanged));
     if (persist) void this.saveBootstrap(ruleset);
     if (first) {
       this.currentStatus = 'READY';
@@ -319,11 +319,19 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
     } else if (flagsChanged.length) this.emit('changed', { flagsChanged, version });
   }
 
-  private compile(): void {
+  /**
+   * Compiles the ruleset with the scheduled changes due now. With `changed`, only those flags are
+   * compiled afresh (and flags with pending scheduled changes, whose state depends on the time).
+   */
+  private compile(changed?: Set<string>): void {
     const ruleset = this.ruleset!;
     const now = this.options.now();
-    const flags = ruleset.flags.map((flag) => applyDueChanges(flag, now));
-    this.evaluator = new Evaluator(compileRuleset({ ...ruleset, flags }), { now: this.options.now });
+    const flags = ruleset.flags.map((flag) => {
+      if (changed && flag.scheduledChanges?.length) changed.add(flag.key);
+      return applyDueChanges(flag, now);
+    });
+    const reuse = changed && this.evaluator ? { previous: this.evaluator.compiled, changed } : undefined;
+    this.evaluator = new Evaluator(compileRuleset({ ...ruleset, flags }, reuse), { now: this.options.now });
     // Apply the next scheduled change locally at its time, even if the service is unreachable then.
     clearTimeout(this.scheduleTimer);
     const next = Math.min(...flags.map((f) => nextChangeAt(f) ?? Number.POSITIVE_INFINITY));
