@@ -1,0 +1,201 @@
+import { withTenant } from '@parley/db';
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLATFORM_TENANT } from '../src/audit/log.js';
+import { queryAudit } from '../src/audit/query.js';
+import { verifyChain } from '../src/audit/verify.js';
+import { auditEvents } from '../src/schema/iam.js';
+import {
+  bearer,
+  createTestHttp,
+  createTestIam,
+  login,
+  PASSWORD,
+  seedTenants,
+  type TestIam,
+} from './helpers.js';
+
+/** Deterministic PRNG (mulberry32) so a failing run can be replayed. */
+function random(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let r = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function countRequests(t: TestIam, tenantId: string): Promise<number> {
+  const rows = await withTenant(t.database.db, tenantId, (tx) =>
+    tx.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(sql`kind = 'request'`),
+  );
+  return rows[0]!.n;
+}
+
+describe('audit log', () => {
+  let t: TestIam;
+  let app: FastifyInstance;
+  let tenants: Awaited<ReturnType<typeof seedTenants>>;
+  let tokens: Record<string, string>;
+  beforeAll(async () => {
+    t = await createTestIam();
+    tenants = await seedTenants(t.iam);
+    app = await createTestHttp(t.iam);
+    tokens = {
+      admin: (await login(app, 'acme', 'admin@acme.test')).accessToken,
+      guest: (await login(app, 'acme', 'guest@acme.test')).accessToken,
+      other: (await login(app, 'globex', 'admin@globex.test')).accessToken,
+    };
+  });
+  afterAll(async () => {
+    await app?.close();
+    await t?.close();
+  });
+
+  it('N random requests of every kind leave exactly N request records', async () => {
+    const chains = [PLATFORM_TENANT, tenants.acme.id, tenants.globex.id];
+    const before = await Promise.all(chains.map((id) => countRequests(t, id)));
+    const next = random(5);
+    const kinds = [
+      () => app.inject('/v1/open'), // 200 anonymous
+      () => app.inject('/v1/reports'), // 401 no credentials
+      () => app.inject({ url: '/v1/reports', headers: bearer('garbage') }), // 401 bad token
+      () => app.inject({ url: '/v1/reports', headers: bearer(tokens.guest!) }), // 403
+      () => app.inject({ url: '/v1/reports', headers: bearer(tokens.admin!) }), // 200
+      () => app.inject({ url: `/v1/users/${tenants.acme.users.guest}`, headers: bearer(tokens.other!) }), // 404 other tenant
+      () => app.inject('/v1/nowhere'), // 404 unmatched
+      () => app.inject('/v1/boom'), // 500
+      () =>
+        app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          payload: '{"bad json',
+          headers: { 'content-type': 'application/json' },
+        }), // 400
+      () =>
+        app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          payload: { tenant: 'acme', email: 'x@acme.test', password: 'wrong-password-1' },
+        }), // 401
+      () => app.inject({ url: '/v1/audit-events?limit=2', headers: bearer(tokens.admin!) }), // 200
+    ];
+    const n = 60;
+    const statuses = new Set<number>();
+    await Promise.all(
+      Array.from({ length: n }, async () => {
+        const res = await kinds[Math.floor(next() * kinds.length)]!();
+        statuses.add(res.statusCode);
+      }),
+    );
+    expect([...statuses].sort()).toEqual(expect.arrayContaining([200, 401, 403, 404, 500]));
+    const after = await Promise.all(chains.map((id) => countRequests(t, id)));
+    expect(after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0)).toBe(n);
+    for (const id of chains) expect((await verifyChain(t.database.db, id)).ok).toBe(true);
+  });
+
+  it('a request record has who, what, where, the decision and the outcome, and no secrets', async () => {
+    const res = await app.inject({
+      url: '/v1/reports',
+      headers: { ...bearer(tokens.guest!), 'user-agent': 'audit-test/1.0', 'x-request-id': 'req-audit-1' },
+    });
+    expect(res.statusCode).toBe(403);
+    const page = await queryAudit(t.database.db, tenants.acme.id, { kind: 'request', limit: 1 });
+    expect(page.records[0]).toMatchObject({
+      actor: `user:${tenants.acme.users.guest}`,
+      action: 'reports:generate',
+      route: 'GET /v1/reports',
+      decision: 'deny',
+      status: 403,
+      ip: '127.0.0.1',
+      userAgent: 'audit-test/1.0',
+      requestId: 'req-audit-1',
+      latencyMs: expect.any(Number),
+    });
+    await app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { tenant: 'acme', email: 'admin@acme.test', password: PASSWORD },
+    });
+    const all = await queryAudit(t.database.db, tenants.acme.id, { limit: 500 });
+    const text = JSON.stringify(all.records);
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain(tokens.admin!);
+    expect(text).not.toMatch(/parley_rt_/);
+  });
+
+  it('GET /v1/audit-events filters and pages with a cursor; export is NDJSON; audit:read is required', async () => {
+    const headers = bearer(tokens.admin!);
+    const first = (await app.inject({ url: '/v1/audit-events?limit=3&decision=deny', headers })).json();
+    expect(first.events).toHaveLength(3);
+    expect(first.events.every((e: { decision: string }) => e.decision === 'deny')).toBe(true);
+    const second = (
+      await app.inject({ url: `/v1/audit-events?limit=3&decision=deny&cursor=${first.nextCursor}`, headers })
+    ).json();
+    expect(second.events[0].seq).toBeLessThan(first.events[2].seq);
+    const byActor = (
+      await app.inject({ url: `/v1/audit-events?actor=user:${tenants.acme.users.guest}&limit=500`, headers })
+    ).json();
+    expect(
+      byActor.events.every((e: { actor: string }) => e.actor === `user:${tenants.acme.users.guest}`),
+    ).toBe(true);
+    const exported = await app.inject({ url: '/v1/audit-events/export?kind=event', headers });
+    expect(exported.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = exported.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(3);
+    expect(lines.every((l) => l.kind === 'event' && l.tenantId === tenants.acme.id)).toBe(true);
+    expect((await app.inject({ url: '/v1/audit-events', headers: bearer(tokens.guest!) })).statusCode).toBe(
+      403,
+    );
+    const bad = await app.inject({ url: '/v1/audit-events?limit=9999', headers });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('verify names the first tampered record; a deleted record breaks the chain too', async () => {
+    const report = await verifyChain(t.database.db, tenants.acme.id);
+    expect(report.ok).toBe(true);
+    const target = Math.floor(report.records / 2);
+    // A database superuser's tampering: the trigger must be disabled to change anything.
+    await t.database.db.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
+    await t.database.db.execute(
+      sql`UPDATE audit_events SET decision = 'allow' WHERE tenant_id = ${tenants.acme.id} AND seq = ${target}`,
+    );
+    const tampered = await verifyChain(t.database.db, tenants.acme.id);
+    expect(tampered).toMatchObject({
+      ok: false,
+      records: target - 1,
+      broken: { seq: target, reason: expect.stringMatching(/contents/) },
+    });
+    await t.database.db.execute(
+      sql`DELETE FROM audit_events WHERE tenant_id = ${tenants.globex.id} AND seq = 2`,
+    );
+    await t.database.db.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
+    const deleted = await verifyChain(t.database.db, tenants.globex.id);
+    expect(deleted).toMatchObject({
+      ok: false,
+      broken: { seq: 3, reason: expect.stringMatching(/sequence gap/) },
+    });
+  });
+});
+
+describe('no response without its audit record', () => {
+  it('answers 503 when the audit write fails', async () => {
+    const t = await createTestIam();
+    const app = await createTestHttp(t.iam);
+    expect((await app.inject('/v1/open')).statusCode).toBe(200);
+    t.iam.audit.append = async () => {
+      throw new Error('database unavailable');
+    };
+    const res = await app.inject('/v1/open');
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ type: 'urn:parley:problem:unavailable', status: 503 });
+    expect(res.body).not.toContain('"ok"');
+    await app.close();
+    await t.close();
+  });
+});

@@ -1,0 +1,88 @@
+import { ManualClock } from '@parley/kit';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryState } from '../src/shared/memory.js';
+import { bearer, createTestHttp, createTestIam, seedTenants, type TestIam } from './helpers.js';
+
+describe('rate limits', () => {
+  let t: TestIam;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    t = await createTestIam({ rateLimits: { userPerMinute: 5, anonymousPerMinute: 4, authPerMinute: 3 } });
+    await seedTenants(t.iam);
+    app = await createTestHttp(t.iam);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await t?.close();
+  });
+
+  it('counts per user, with RateLimit headers, and answers 429 with Retry-After as problem+json', async () => {
+    // Logins from distinct client addresses so the auth limit does not interfere.
+    const loginFrom = async (email: string, remoteAddress: string) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        remoteAddress,
+        payload: { tenant: 'acme', email, password: 'tidal-ferret-copper-92' },
+      });
+      return res.json().accessToken as string;
+    };
+    const analyst = await loginFrom('analyst@acme.test', '10.0.0.1');
+    const admin = await loginFrom('admin@acme.test', '10.0.0.2');
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await app.inject({ url: '/v1/reports', headers: bearer(analyst) });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['ratelimit-limit']).toBe('5');
+      seen.push(Number(res.headers['ratelimit-remaining']));
+      expect(Number(res.headers['ratelimit-reset'])).toBeGreaterThan(0);
+    }
+    expect(seen).toEqual([4, 3, 2, 1, 0]);
+    const limited = await app.inject({ url: '/v1/reports', headers: bearer(analyst) });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(limited.json().type).toBe('urn:parley:problem:rate-limited');
+    // Another user has their own budget.
+    expect((await app.inject({ url: '/v1/reports', headers: bearer(admin) })).statusCode).toBe(200);
+  });
+
+  it('anonymous callers are counted per IP address', async () => {
+    for (let i = 0; i < 4; i++)
+      expect((await app.inject({ url: '/v1/open', remoteAddress: '10.1.1.1' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/v1/open', remoteAddress: '10.1.1.1' })).statusCode).toBe(429);
+    expect((await app.inject({ url: '/v1/open', remoteAddress: '10.1.1.2' })).statusCode).toBe(200);
+  });
+
+  it('login and refresh have a stricter per-IP limit', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/auth/refresh',
+        remoteAddress: '10.2.2.2',
+        payload: { refreshToken: 'nope' },
+      });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+});
+
+describe('sliding window (in-process)', () => {
+  it('frees slots as hits leave the window, not all at once at a boundary', async () => {
+    const clock = new ManualClock(1_000_000);
+    const state = new MemoryState(clock);
+    for (let i = 0; i < 3; i++) {
+      expect((await state.slidingWindow('k', 3, 60_000, true)).allowed).toBe(true);
+      clock.advance(10_000);
+    }
+    const full = await state.slidingWindow('k', 3, 60_000, true);
+    expect(full).toEqual({ allowed: false, limit: 3, remaining: 0, resetMs: 30_000 });
+    clock.advance(30_001);
+    expect((await state.slidingWindow('k', 3, 60_000, true)).allowed).toBe(true);
+    expect((await state.slidingWindow('k', 3, 60_000, true)).allowed).toBe(false);
+  });
+});

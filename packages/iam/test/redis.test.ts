@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MasterKey } from '../src/crypto/master-key.js';
+import { Iam } from '../src/iam.js';
+import { RedisState } from '../src/shared/redis.js';
+import type { Invalidation } from '../src/shared/state.js';
+import { bearer, createTestHttp, iamOptions, login, seedTenants } from './helpers.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Two "processes": separate Redis connections and IAM instances sharing one prefix. */
+describe('shared state on a real Redis', () => {
+  const prefix = `parley-test:${randomUUID()}:`;
+  const clients: Redis[] = [];
+  let a: RedisState;
+  let b: RedisState;
+
+  const client = () => {
+    const redis = new Redis(REDIS_URL);
+    clients.push(redis);
+    return redis;
+  };
+
+  beforeAll(() => {
+    a = new RedisState(client(), { prefix });
+    b = new RedisState(client(), { prefix });
+  });
+  afterAll(async () => {
+    const cleaner = clients[0]!;
+    const keys = await cleaner.keys(`${prefix}*`);
+    if (keys.length > 0) await cleaner.del(...keys);
+    await a.close();
+    await b.close();
+    for (const c of clients) c.disconnect();
+  });
+
+  it('one sliding window across processes, timed by the Redis server clock', async () => {
+    const results = [];
+    for (let i = 0; i < 6; i++) results.push(await (i % 2 ? a : b).slidingWindow('user:x', 4, 60_000, true));
+    expect(results.map((r) => r.allowed)).toEqual([true, true, true, true, false, false]);
+    expect(results.map((r) => r.remaining)).toEqual([3, 2, 1, 0, 0, 0]);
+    expect(results[5]!.resetMs).toBeGreaterThan(59_000);
+    const peek = await a.slidingWindow('user:x', 4, 60_000, false);
+    expect(peek.allowed).toBe(false);
+    await a.resetWindow('user:x');
+    expect((await b.slidingWindow('user:x', 4, 60_000, true)).remaining).toBe(3);
+  });
+
+  it('short windows expire', async () => {
+    expect((await a.slidingWindow('short', 1, 200, true)).allowed).toBe(true);
+    expect((await b.slidingWindow('short', 1, 200, true)).allowed).toBe(false);
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await b.slidingWindow('short', 1, 200, true)).allowed).toBe(true);
+  });
+
+  it('the jti deny-list is shared and expires with the token', async () => {
+    await a.denyToken('jti-1', 300);
+    expect(await b.isTokenDenied('jti-1')).toBe(true);
+    expect(await b.isTokenDenied('jti-2')).toBe(false);
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await b.isTokenDenied('jti-1')).toBe(false);
+  });
+
+  it('invalidations reach the other process', async () => {
+    const received: Invalidation[] = [];
+    b.subscribe((m) => received.push(m));
+    await b.ready();
+    await a.publish({ type: 'tenant', tenantId: 't1' });
+    for (let i = 0; i < 50 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(received).toEqual([{ type: 'tenant', tenantId: 't1' }]);
+  });
+});
+
+describe('two API processes on one database and one Redis', () => {
+  const prefix = `parley-test:${randomUUID()}:`;
+  const clients: Redis[] = [];
+  let database: TestDatabase;
+  let one: Iam;
+  let two: Iam;
+  let tenants: Awaited<ReturnType<typeof seedTenants>>;
+  let appOne: FastifyInstance;
+  let appTwo: FastifyInstance;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // Both processes share the master key, as a deployment does, so either can use the signing key.
+    const masterKey = MasterKey.random();
+    const open = async () => {
+      const redis = new Redis(REDIS_URL);
+      clients.push(redis);
+      const state = new RedisState(redis, { prefix });
+      const options = iamOptions(database, state);
+      const iam = await Iam.open({
+        ...options,
+        masterKey,
+        rateLimits: { ...options.rateLimits, userPerMinute: 10 },
+      });
+      await state.ready();
+      return iam;
+    };
+    one = await open();
+    two = await open();
+    tenants = await seedTenants(one);
+    appOne = await createTestHttp(one);
+    appTwo = await createTestHttp(two);
+  });
+  afterAll(async () => {
+    const keys = await clients[0]!.keys(`${prefix}*`);
+    if (keys.length > 0) await clients[0]!.del(...keys);
+    await appOne?.close();
+    await appTwo?.close();
+    await one?.state.close();
+    await two?.state.close();
+    for (const c of clients) c.disconnect();
+    await database?.close();
+  });
+
+  it('a role change in one process applies in the other at once', async () => {
+    const guest = await login(appOne, 'acme', 'guest@acme.test');
+    expect((await appTwo.inject({ url: '/v1/reports', headers: bearer(guest.accessToken) })).statusCode).toBe(
+      403,
+    );
+    await one.setUserRoles(tenants.acme.id, tenants.acme.users.guest!, ['analyst']);
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = (await appTwo.inject({ url: '/v1/reports', headers: bearer(guest.accessToken) })).statusCode;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(status).toBe(200);
+  });
+
+  it('the per-user limit (10/min here) holds across both processes', async () => {
+    const { accessToken } = await login(appOne, 'globex', 'analyst@globex.test');
+    const statuses: number[] = [];
+    for (let i = 0; i < 16; i++) {
+      const app = i % 2 === 0 ? appOne : appTwo;
+      statuses.push((await app.inject({ url: '/v1/reports', headers: bearer(accessToken) })).statusCode);
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.slice(10).every((s) => s === 429)).toBe(true);
+  });
+
+  it('a key revoked in one process is refused by the other at once', async () => {
+    const { accessToken } = await login(appTwo, 'acme', 'admin@acme.test');
+    expect((await appTwo.inject({ url: '/v1/open', headers: bearer(accessToken) })).statusCode).toBe(200);
+    await one.rotateKeys(true);
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 401; i++) {
+      status = (
+        await appTwo.inject({
+          method: 'POST',
+          url: '/v1/authz/check',
+          headers: bearer(accessToken),
+          payload: { permission: 'audit:read' },
+        })
+      ).statusCode;
+      if (status !== 401) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(status).toBe(401);
+  });
+});
