@@ -1,1 +1,1 @@
-export {};
+export * from './classifier/index.js';
