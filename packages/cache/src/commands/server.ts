@@ -369,13 +369,36 @@ function debug(c: Client, argv: string[]): void {
       );
       return;
     }
+    case 'POPULATE': {
+      // DEBUG POPULATE count [prefix] [size]: count string keys prefix:N with value "value:N".
+      const count = intArg(argv[2] ?? '', errors.notInteger);
+      const prefix = argv[3] ?? 'key';
+      const size = argv[4] === undefined ? 0 : intArg(argv[4]);
+      if (count < 0) throw new ReplyError(errors.notInteger);
+      for (let i = 0; i < count; i++) {
+        const key = `${prefix}:${i}`;
+        if (c.db.dict.has(key)) continue;
+        let value = `value:${i}`;
+        if (size > 0)
+          value = value.length >= size ? value.slice(0, size) : value + '\0'.repeat(size - value.length);
+        c.db.set(key, value);
+      }
+      c.engine.dirty += count;
+      c.writer.ok();
+      return;
+    }
     case 'SET-ACTIVE-EXPIRE':
       c.engine.activeExpireEnabled = argv[2] !== '0';
       c.writer.ok();
       return;
-    case 'SLEEP-ASYNC':
     case 'HELP':
-      c.writer.bulks(['DEBUG <subcommand>', 'SLEEP <seconds>', 'OBJECT <key>', 'SET-ACTIVE-EXPIRE <0|1>']);
+      c.writer.bulks([
+        'DEBUG <subcommand>',
+        'SLEEP <seconds>',
+        'OBJECT <key>',
+        'POPULATE <count> [<prefix>] [<size>]',
+        'SET-ACTIVE-EXPIRE <0|1>',
+      ]);
       return;
     default:
       throw new ReplyError(errors.unknownSubcommand(argv[1]!, 'debug'));
