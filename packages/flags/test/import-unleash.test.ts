@@ -257,7 +257,7 @@ describe('Unleash import: variants and dependencies', () => {
   it('returns the getVariant object for feature variants, with Unleash variant hashing', () => {
     for (let i = 0; i < 300; i++) {
       const id = `user-${i}`;
-      const value = e.evaluate('colours', { targetingKey: id }, null).value as { name: string };
+      const value = e.evaluate('colours', { targetingKey: id }, { name: 'default' }).value;
       expect(value.name).toBe(unleashVariant('colours', id, variants));
     }
     expect(e.evaluate('colours', { targetingKey: 'x' }, null).value).toMatchObject({
@@ -265,8 +265,8 @@ describe('Unleash import: variants and dependencies', () => {
       feature_enabled: true,
     });
     const blue = [...Array(300).keys()]
-      .map((i) => e.evaluate('colours', { targetingKey: `user-${i}` }, null).value)
-      .find((v) => (v as { name: string }).name === 'blue');
+      .map((i) => e.evaluate('colours', { targetingKey: `user-${i}` }, { name: 'default' }).value)
+      .find((v) => v.name === 'blue');
     expect(blue).toEqual({
       name: 'blue',
       enabled: true,
@@ -287,12 +287,14 @@ describe('Unleash import: variants and dependencies', () => {
   it('uses strategy variants with the strategy group id and stickiness, feature variants otherwise', () => {
     for (let i = 0; i < 200; i++) {
       const tenant = `t-${i}`;
-      const value = e.evaluate('experiment', { targetingKey: 'someone', tenantId: tenant }, null).value as {
-        name: string;
-      };
+      const value = e.evaluate(
+        'experiment',
+        { targetingKey: 'someone', tenantId: tenant },
+        { name: 'default' },
+      ).value;
       expect(value.name).toBe(unleashVariant('exp-group', tenant, strategyVariants));
     }
-    const qa = e.evaluate('experiment', { targetingKey: 'qa' }, null).value as { name: string };
+    const qa = e.evaluate('experiment', { targetingKey: 'qa' }, { name: 'default' }).value;
     expect(qa.name).toBe(unleashVariant('experiment', 'qa', variants));
   });
 

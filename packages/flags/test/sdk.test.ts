@@ -281,7 +281,10 @@ describe('ParleyProvider (OpenFeature)', () => {
       ProviderEvents.Error,
     ])
       client.addHandler(type, (details) =>
-        events.push({ type, ...(details?.flagsChanged && { flagsChanged: details.flagsChanged }) }),
+        events.push({
+          type,
+          ...(details?.flagsChanged ? { flagsChanged: details.flagsChanged as string[] } : {}),
+        }),
       );
     await OpenFeature.setProviderAndWait('parley', provider);
     expect(client.providerStatus).toBe(ProviderStatus.READY);
