@@ -26,17 +26,23 @@ export function complete(
   const exact = index
     .top(index.locate(query), limit, accept)
     .map((id) => ({ id, distance: 0, matched: query.length }));
-  const edits = maxEditsFor(query.length, policy);
+  // When the prefix itself exists the user most likely typed it right: fill the rest with
+  // one-edit neighbours only, and spend the far larger two-edit search on prefixes that match nothing.
+  const edits = Math.min(maxEditsFor(query.length, policy), exact.length > 0 ? 1 : 2);
   if (exact.length >= limit || edits === 0) return exact;
   const typos = new Map<number, Candidate>();
   const exactIds = new Set(exact.map((c) => c.id));
-  for (const match of fuzzyMatches(index, query, edits, policy)) {
-    if (match.distance === 0) continue;
-    for (const id of index.top(match.node, limit, accept)) {
-      if (exactIds.has(id)) continue;
-      const seen = typos.get(id);
-      if (seen === undefined || match.distance < seen.distance) {
-        typos.set(id, { id, distance: match.distance, matched: match.matched });
+  // Fewer edits always rank first, so widen the search one edit at a time and stop as soon as
+  // the limit is filled: the two-edit neighbourhood is far larger than the one-edit one.
+  for (let allowed = 1; allowed <= edits && exact.length + typos.size < limit; allowed++) {
+    for (const match of fuzzyMatches(index, query, allowed, policy)) {
+      if (match.distance === 0) continue;
+      for (const id of index.top(match.node, limit, accept)) {
+        if (exactIds.has(id)) continue;
+        const seen = typos.get(id);
+        if (seen === undefined || match.distance < seen.distance) {
+          typos.set(id, { id, distance: match.distance, matched: match.matched });
+        }
       }
     }
   }

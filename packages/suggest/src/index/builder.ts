@@ -87,6 +87,7 @@ function* buildSteps(entries: Iterable<IndexEntry>, options: BuildOptions): Gene
   const lo = new Uint32Array(capacity);
   const hi = new Uint32Array(capacity);
   const depth = new Uint16Array(capacity);
+  const first = new Uint16Array(capacity);
   const firstChild = new Uint32Array(capacity + 1);
   const keyLength = (id: number) => keyStart[id + 1]! - keyStart[id]!;
   const charAt = (id: number, d: number) => keyChars[keyStart[id]! + d]!;
@@ -120,6 +121,7 @@ function* buildSteps(entries: Iterable<IndexEntry>, options: BuildOptions): Gene
       lo[count] = start;
       hi[count] = left;
       depth[count] = d;
+      first[count] = c;
       count++;
       start = left;
     }
@@ -157,6 +159,8 @@ function* buildSteps(entries: Iterable<IndexEntry>, options: BuildOptions): Gene
     nodeLo: lo.slice(0, count),
     nodeHi: hi.slice(0, count),
     nodeDepth: depth.slice(0, count),
+    nodeChar: first.slice(0, count),
+    nodeLabel: Uint32Array.from(lo.subarray(0, count), (id) => keyStart[id]!),
     firstChild: firstChild.slice(0, count + 1),
     topStart,
     topIds,

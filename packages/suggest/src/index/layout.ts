@@ -24,6 +24,10 @@ export interface IndexArrays {
   nodeLo: Uint32Array;
   nodeHi: Uint32Array;
   nodeDepth: Uint16Array;
+  /** First character of each node's edge label (0 for the root): a child scan stays in one cache line. */
+  nodeChar: Uint16Array;
+  /** Offset in keyChars of the key the node's label is read from (that of `lo`). */
+  nodeLabel: Uint32Array;
   firstChild: Uint32Array;
   topStart: Int32Array;
   topIds: Uint32Array;

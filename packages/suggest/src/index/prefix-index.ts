@@ -55,13 +55,13 @@ export class PrefixIndex {
 
   /** The node covering every key that starts with `prefix` (normalized), or NOT_FOUND. */
   locate(prefix: string): number {
-    const { keyChars, keyStart, nodeLo, nodeDepth, firstChild } = this.arrays;
+    const { keyChars, nodeLabel, nodeChar, nodeDepth, firstChild } = this.arrays;
     if (this.size === 0) return NOT_FOUND;
     const m = prefix.length;
     let node = 0;
     let d = 0;
     for (;;) {
-      const base = keyStart[nodeLo[node]!]!;
+      const base = nodeLabel[node]!;
       const end = Math.min(nodeDepth[node]!, m);
       for (; d < end; d++) if (keyChars[base + d] !== prefix.charCodeAt(d)) return NOT_FOUND;
       if (d === m) return node;
@@ -71,11 +71,10 @@ export class PrefixIndex {
       let right = firstChild[node + 1]!;
       while (left < right) {
         const mid = (left + right) >>> 1;
-        const at = keyChars[keyStart[nodeLo[mid]!]! + d]!;
-        if (at < c) left = mid + 1;
+        if (nodeChar[mid]! < c) left = mid + 1;
         else right = mid;
       }
-      if (left === firstChild[node + 1]! || keyChars[keyStart[nodeLo[left]!]! + d] !== c) return NOT_FOUND;
+      if (left === firstChild[node + 1]! || nodeChar[left] !== c) return NOT_FOUND;
       node = left;
     }
   }
@@ -179,6 +178,8 @@ export class PrefixIndex {
       a.nodeLo,
       a.nodeHi,
       a.nodeDepth,
+      a.nodeChar,
+      a.nodeLabel,
       a.firstChild,
       a.topStart,
       a.topIds,

@@ -30,6 +30,8 @@ const ARRAYS: { name: ArrayName; type: 'u8' | 'u16' | 'u32' | 'i32' | 'f64' }[] 
   { name: 'nodeLo', type: 'u32' },
   { name: 'nodeHi', type: 'u32' },
   { name: 'nodeDepth', type: 'u16' },
+  { name: 'nodeChar', type: 'u16' },
+  { name: 'nodeLabel', type: 'u32' },
   { name: 'firstChild', type: 'u32' },
   { name: 'topStart', type: 'i32' },
   { name: 'topIds', type: 'u32' },
@@ -158,6 +160,8 @@ function checkShape(index: PrefixIndex, fail: (reason: string) => Error): void {
     a.keyStart[n] === a.keyChars.length &&
     a.nodeHi.length === nodes &&
     a.nodeDepth.length === nodes &&
+    a.nodeChar.length === nodes &&
+    a.nodeLabel.length === nodes &&
     a.firstChild.length === nodes + 1 &&
     a.topStart.length === nodes &&
     a.firstChild[nodes] === nodes &&

@@ -1,0 +1,158 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { BenchRow, BenchSuite } from '@parley/kit/bench';
+import { generatePhrases } from '../src/corpus/phrases.js';
+import { typedQueries } from '../src/corpus/queries.js';
+import { Decay } from '../src/ranking/decay.js';
+import { SuggestService } from '../src/service.js';
+import { httpLatency } from './http.js';
+import { latency, quality, retained, timed } from './measure.js';
+import { type Engine, flexsearch, minisearch, parley } from './peers.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const suite: BenchSuite = {
+  name: 'suggest',
+  async run({ quick, log }) {
+    const size = quick ? 200_000 : 1_000_000;
+    const corpus = timed(() => generatePhrases({ count: size, seed: 1 }));
+    const entries = corpus.value;
+    log(`corpus: ${entries.length} phrases in ${corpus.ms.toFixed(0)} ms`);
+    const all = typedQueries(entries, { count: quick ? 600 : 3000, seed: 99 });
+    const clean = all.filter((q) => q.typos === 0);
+    const typos = all.filter((q) => q.typos > 0);
+    log(`queries: ${clean.length} clean, ${typos.length} with typos`);
+
+    const build = (make: () => Engine) => {
+      const start = performance.now();
+      const { value, bytes } = retained(gc, () => {
+        const engine = make();
+        return { engine, ms: performance.now() - start };
+      });
+      return { engine: value.engine, ms: value.ms, perEntry: bytes / entries.length };
+    };
+
+    const ours = build(() => parley(entries));
+    const index = (ours.engine as ReturnType<typeof parley>).index;
+    // The index's own accounting of its arrays; a heap delta is too coarse for off-heap buffers.
+    ours.perEntry = index.byteSize() / index.size;
+    log(
+      `parley: built in ${ours.ms.toFixed(0)} ms, ${ours.perEntry.toFixed(1)} B/entry, ${index.nodeCount} nodes`,
+    );
+    const oursClean = latency(ours.engine, clean, 5);
+    const oursTypo = latency(ours.engine, typos, 5);
+    const oursQuality = { clean: quality(ours.engine, clean), typo: quality(ours.engine, typos) };
+
+    const rows: BenchRow[] = [];
+    const service = new SuggestService();
+    service.tenant('bench').suggester.replace(index, new Decay(7 * 24 * 3600_000, Date.now()));
+
+    for (const make of [minisearch, flexsearch]) {
+      const peer = build(() => make(entries));
+      const name = peer.engine.name;
+      log(`${name}: built in ${peer.ms.toFixed(0)} ms, ${peer.perEntry.toFixed(1)} B/entry retained`);
+      const peerClean = latency(peer.engine, clean, 1);
+      const peerTypo = latency(peer.engine, typos, 1);
+      const peerQuality = { clean: quality(peer.engine, clean), typo: quality(peer.engine, typos) };
+      const http = await httpLatency(service, 'bench', peer.engine, all, quick ? 600 : 3000);
+      const vs = (value: number) => ({ name, value });
+      rows.push(
+        {
+          name: `build ${size / 1000}k phrases`,
+          value: ours.ms,
+          unit: 'ms',
+          better: 'lower',
+          peer: vs(peer.ms),
+        },
+        {
+          name: 'memory per entry',
+          value: ours.perEntry,
+          unit: 'B',
+          better: 'lower',
+          peer: vs(peer.perEntry),
+          goal: { value: 100 },
+        },
+        {
+          name: 'top-10 p50, exact prefixes',
+          value: oursClean.p50,
+          unit: 'µs',
+          better: 'lower',
+          peer: vs(peerClean.p50),
+        },
+        {
+          name: 'top-10 p99, exact prefixes',
+          value: oursClean.p99,
+          unit: 'µs',
+          better: 'lower',
+          peer: vs(peerClean.p99),
+          ...(name === 'minisearch' ? { goal: { ratio: 100 } } : {}),
+        },
+        {
+          name: 'top-10 p50, with typos',
+          value: oursTypo.p50,
+          unit: 'µs',
+          better: 'lower',
+          peer: vs(peerTypo.p50),
+        },
+        {
+          name: 'top-10 p99, with typos',
+          value: oursTypo.p99,
+          unit: 'µs',
+          better: 'lower',
+          peer: vs(peerTypo.p99),
+          goal: name === 'minisearch' ? { ratio: 100 } : { value: 100 },
+        },
+        {
+          name: 'HTTP GET p50 (4 in flight)',
+          value: http.parley.p50,
+          unit: 'µs',
+          better: 'lower',
+          peer: vs(http.peer.p50),
+        },
+        {
+          name: 'HTTP GET p99 (4 in flight)',
+          value: http.parley.p99,
+          unit: 'µs',
+          better: 'lower',
+          peer: vs(http.peer.p99),
+        },
+        {
+          name: 'recall@10, exact prefixes',
+          value: oursQuality.clean.recall,
+          unit: '',
+          better: 'higher',
+          peer: vs(peerQuality.clean.recall),
+        },
+        {
+          name: 'MRR, exact prefixes',
+          value: oursQuality.clean.mrr,
+          unit: '',
+          better: 'higher',
+          peer: vs(peerQuality.clean.mrr),
+        },
+        {
+          name: 'recall@10, with typos',
+          value: oursQuality.typo.recall,
+          unit: '',
+          better: 'higher',
+          peer: vs(peerQuality.typo.recall),
+        },
+        {
+          name: 'MRR, with typos',
+          value: oursQuality.typo.mrr,
+          unit: '',
+          better: 'higher',
+          peer: vs(peerQuality.typo.mrr),
+        },
+      );
+      log(`${name}: done`);
+    }
+    log(
+      `parley index arrays: ${(index.byteSize() / index.size).toFixed(1)} B/entry, ${index.nodeCount} nodes`,
+    );
+    return rows;
+  },
+};
+
+export default suite;

@@ -1,0 +1,4 @@
+export * from './phrases.js';
+export * from './queries.js';
+export * from './random.js';
+export * from './sales.js';
