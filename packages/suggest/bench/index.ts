@@ -148,9 +148,6 @@ const suite: BenchSuite = {
       );
       log(`${name}: done`);
     }
-    log(
-      `parley index arrays: ${(index.byteSize() / index.size).toFixed(1)} B/entry, ${index.nodeCount} nodes`,
-    );
     return rows;
   },
 };

@@ -33,7 +33,7 @@ export function quality(engine: Engine, queries: readonly TypedQuery[]): Quality
   let found = 0;
   let reciprocal = 0;
   for (const q of queries) {
-    const rank = engine.search(q.typed, 10).findIndex((text) => text === q.intended);
+    const rank = engine.search(q.typed, 10).indexOf(q.intended);
     if (rank >= 0) {
       found++;
       reciprocal += 1 / (rank + 1);

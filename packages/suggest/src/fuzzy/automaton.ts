@@ -119,7 +119,7 @@ function computeRow(
   const cur = prev + width;
   const next = j + 1;
   const low = next > d ? next - d : 0;
-  const high = next + d < m ? next + d : m;
+  const high = Math.min(next + d, m);
   if (low > 0) rows[cur + low - 1] = inf;
   if (high < m) rows[cur + high + 1] = inf;
   const before = j > 0 ? path[j - 1]! : -1;
