@@ -1,14 +1,23 @@
-import { request } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import type { BenchRow } from '@parley/kit/bench';
 import { summarize } from '@parley/kit/bench';
 import Fastify from 'fastify';
 import { flagsDeliveryPlugin } from '../src/api/index.js';
 import type { Flag } from '../src/model/index.js';
-import { FlagsClient } from '../src/sdk/index.js';
 import { InMemoryFlagStore } from '../src/store/index.js';
 
 const env = { tenantId: 'bench', project: 'p', environment: 'production' };
 const KEY = 'bench-server-key';
+const clock = () => performance.timeOrigin + performance.now();
+
+/** The worker is TypeScript like this file: register tsx's loader in the worker, then import it. */
+const workerBootstrap = new URL(
+  `data:text/javascript,${encodeURIComponent(
+    `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});
+     register();
+     await import(${JSON.stringify(new URL('./propagation-worker.ts', import.meta.url).href)});`,
+  )}`,
+);
 
 function flag(on: boolean): Flag {
   return {
@@ -22,15 +31,16 @@ function flag(on: boolean): Flag {
 }
 
 /**
- * N SDKs hold an SSE stream to one node; a flag is written to the store and the time until each
- * SDK has applied it is recorded. Everything runs in this process (server and SDKs share one
- * event loop), so the figures include the SDKs' own parsing and compiling.
+ * One node (Fastify + the delivery plugin + an in-memory store) on this thread; N SSE subscribers
+ * on a worker thread. A flag is written to the store and the time until each subscriber has it is
+ * recorded: `raw` subscribers only read the event id (the node's fan-out), `sdk` subscribers are
+ * FlagsClients that parse, apply and recompile the patch before the flag reads the new value.
  */
 export async function propagationBenchmarks(
   quick: boolean,
   log: (line: string) => void,
 ): Promise<BenchRow[]> {
-  const sdkCount = quick ? 300 : 1000;
+  const count = quick ? 300 : 1000;
   const changes = quick ? 5 : 10;
   const store = new InMemoryFlagStore();
   for (let i = 0; i < 50; i++) await store.putFlag(env, { ...flag(true), key: `filler-${i}` });
@@ -41,124 +51,77 @@ export async function propagationBenchmarks(
     resolveKey: (key) => (key === KEY ? { environment: env, kind: 'server' } : undefined),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  const clients = Array.from({ length: sdkCount }, () => new FlagsClient({ baseUrl: url, sdkKey: KEY }));
+  const rows: BenchRow[] = [];
   try {
-    await Promise.all(clients.map((c) => c.start()));
-    await waitForStreams(store, sdkCount);
-    log(`${sdkCount} SDKs connected`);
+    for (const mode of ['raw', 'sdk'] as const) {
+      const samples = await measure(store, url, count, changes, mode);
+      const s = summarize(samples);
+      log(
+        `${mode} × ${count}: p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms over ${samples.length} deliveries`,
+      );
+      const what = mode === 'raw' ? `SSE fan-out to ${count} streams` : `change applied in ${count} SSE SDKs`;
+      rows.push(
+        { name: `${what} p50`, value: s.p50, unit: 'ms', better: 'lower' },
+        { name: `${what} p99`, value: s.p99, unit: 'ms', better: 'lower', goal: { value: 100 } },
+      );
+    }
+  } finally {
+    await app.close();
+  }
+  return rows;
+}
+
+async function measure(
+  store: InMemoryFlagStore,
+  url: string,
+  count: number,
+  changes: number,
+  mode: 'raw' | 'sdk',
+): Promise<number[]> {
+  const worker = new Worker(workerBootstrap, { workerData: { url, key: KEY, count, mode } });
+  const next = (type: string) =>
+    new Promise<{ times?: number[] }>((resolve, reject) => {
+      const onMessage = (message: { type: string; times?: number[] }) => {
+        if (message.type !== type) return;
+        worker.off('message', onMessage);
+        resolve(message);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+  try {
+    await next('connected');
+    await waitForStreams(store, count);
     const samples: number[] = [];
     for (let round = 0; round < changes; round++) {
       const on = round % 2 === 1;
-      const started = performance.now();
-      const arrived = clients.map(
-        (c) =>
-          new Promise<number>((resolve) => {
-            const check = () => {
-              if (c.boolean('rollout', {}, !on) === on) {
-                c.off('changed', check);
-                resolve(performance.now() - started);
-              }
-            };
-            c.on('changed', check);
-          }),
-      );
+      const version = (await store.snapshot(env)).version + 1;
+      const armed = next('armed');
+      const arrived = next('arrived');
+      worker.postMessage({ type: 'arm', on, version });
+      await armed;
+      const started = clock();
       await store.putFlag(env, flag(on));
-      samples.push(...(await Promise.all(arrived)));
+      const { times } = await arrived;
+      samples.push(...times!.map((t) => t - started));
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const summary = summarize(samples);
-    log(
-      `propagation over ${samples.length} deliveries: p50 ${summary.p50.toFixed(1)} ms, p99 ${summary.p99.toFixed(1)} ms`,
-    );
-    for (const c of clients) c.close();
-    const fanOut = summarize(await rawFanOut(url, store, sdkCount, changes));
-    log(`raw fan-out: p50 ${fanOut.p50.toFixed(1)} ms, p99 ${fanOut.p99.toFixed(1)} ms`);
-    return [
-      { name: `SSE fan-out to ${sdkCount} raw streams p50`, value: fanOut.p50, unit: 'ms', better: 'lower' },
-      {
-        name: `SSE fan-out to ${sdkCount} raw streams p99`,
-        value: fanOut.p99,
-        unit: 'ms',
-        better: 'lower',
-        goal: { value: 100 },
-      },
-      { name: `propagation to ${sdkCount} SSE SDKs p50`, value: summary.p50, unit: 'ms', better: 'lower' },
-      {
-        name: `propagation to ${sdkCount} SSE SDKs p99`,
-        value: summary.p99,
-        unit: 'ms',
-        better: 'lower',
-        goal: { value: 100 },
-      },
-    ];
+    // Leave the store as it started, for the next mode.
+    if (changes % 2 === 1) await store.putFlag(env, flag(true));
+    return samples;
   } finally {
-    for (const c of clients) c.close();
-    await app.close();
+    worker.postMessage({ type: 'close' });
+    await waitForStreams(store, 0);
+    await worker.terminate();
   }
 }
 
-/**
- * The server's share alone: plain SSE connections that only look for the new event id, so the
- * figure is write-to-every-socket time without the SDKs' parse-and-compile.
- */
-async function rawFanOut(
-  url: string,
-  store: InMemoryFlagStore,
-  count: number,
-  changes: number,
-): Promise<number[]> {
-  const waiters = new Map<number, (id: string) => void>();
-  const streams = await Promise.all(
-    Array.from(
-      { length: count },
-      (_, i) =>
-        new Promise<() => void>((resolve, reject) => {
-          const req = request(
-            `${url}/sdk/v1/stream`,
-            { headers: { authorization: `Bearer ${KEY}` } },
-            (res) => {
-              res.setEncoding('utf8');
-              res.on('data', (chunk: string) => {
-                const match = /\nid: (\d+)\n/.exec(`\n${chunk}`);
-                if (match) waiters.get(i)?.(match[1]!);
-              });
-              resolve(() => req.destroy());
-            },
-          );
-          req.once('error', reject);
-          req.end();
-        }),
-    ),
-  );
-  await waitForStreams(store, count);
-  const samples: number[] = [];
-  try {
-    for (let round = 0; round < changes; round++) {
-      const started = performance.now();
-      const expected = String((await store.snapshot(env)).version + 1);
-      const arrived = streams.map(
-        (_, i) =>
-          new Promise<number>((resolve) =>
-            waiters.set(i, (id) => {
-              if (id === expected) resolve(performance.now() - started);
-            }),
-          ),
-      );
-      await store.putFlag(env, flag(round % 2 === 0));
-      samples.push(...(await Promise.all(arrived)));
-    }
-  } finally {
-    for (const close of streams) close();
-  }
-  return samples;
-}
-
-/** The stream route subscribes to the store; count subscribers by publishing nothing. */
+/** Each open stream holds one store subscription. */
 async function waitForStreams(store: InMemoryFlagStore, expected: number): Promise<void> {
   const deadline = Date.now() + 60_000;
-  while (store.subscriberCount(env) < expected) {
+  while (store.subscriberCount(env) !== expected) {
     if (Date.now() > deadline)
-      throw new Error(`only ${store.subscriberCount(env)} of ${expected} streams attached`);
+      throw new Error(`${store.subscriberCount(env)} streams attached, expected ${expected}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
