@@ -106,6 +106,19 @@ describe('typo tolerance', () => {
     }
   });
 
+  it('allows at most one edit within the first four key characters', () => {
+    // Two substitutions at positions 1 and 3: rejected. At 1 and 6: accepted.
+    expect(suggest('fxrxcast a')).toEqual([]);
+    expect(suggest('fxrecaxt a')).toEqual([['forecast accuracy', 2]]);
+  });
+
+  it('fills behind existing exact matches with one-edit neighbours only', () => {
+    // "renewals" exists exactly; "revenues" is 2 edits away and is not offered beside it.
+    expect(suggest('renewals')).toEqual([['renewals due', 0]]);
+    // Nothing starts with "renevals": two edits are searched.
+    expect(suggest('renevuls')).toEqual([['renewals due', 2]]);
+  });
+
   it('bounds the work per query', () => {
     const tight = { ...DEFAULT_TYPO_POLICY, maxRows: 5 };
     expect(fuzzyMatches(index, 'qaurterly', 2, tight).length).toBeLessThanOrEqual(1);
