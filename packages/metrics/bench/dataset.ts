@@ -149,14 +149,13 @@ function hostSeries(host: string): SeriesModel[] {
   const app = { instance: `${host}:8080`, job: 'api', handler: '/v1/chat' };
   const bounds = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf'];
   const share = [0.02, 0.05, 0.15, 0.35, 0.6, 0.85, 0.95, 0.99, 0.999, 1];
-  bounds.forEach((le, i) =>
+  for (const [i, le] of bounds.entries())
     out.push({
       labels: { ...app, __name__: 'http_request_duration_seconds_bucket', le },
       start: Math.round(100_000 * share[i]!),
       // Buckets move together: the same request count spread by the cumulative share.
       step: (p, r) => p + Math.round(20 * share[i]! * (0.9 + r() * 0.2)),
-    }),
-  );
+    });
   out.push(
     {
       labels: { ...app, __name__: 'http_request_duration_seconds_count' },

@@ -103,6 +103,8 @@ async function runQuery(url: string, q: QueryCase, end: number): Promise<{ ms: n
   const params = new URLSearchParams({ query: q.query });
   let path = '/api/v1/query';
   if (q.range) {
+    // Grafana aligns range queries to multiples of the step; so do we.
+    end = Math.floor(end / q.range.step) * q.range.step;
     path = '/api/v1/query_range';
     params.set('start', String((end - q.range.span) / 1000));
     params.set('end', String(end / 1000));

@@ -170,9 +170,12 @@ export class Head implements BlockReader {
 
   /** Samples of a series in [mint, maxt], in time order, appended to a new buffer. */
   samples(ref: number, mint: number, maxt: number): SampleBuffer {
-    const out = new SampleBuffer();
     const s = this.byRef[ref];
-    if (!s) return out;
+    if (!s) return new SampleBuffer();
+    let capacity = 16;
+    for (const c of s.chunks) if (c.maxT >= mint && c.minT <= maxt) capacity += c.numSamples;
+    if (s.head) capacity += s.head.numSamples;
+    const out = new SampleBuffer(capacity);
     for (const c of s.chunks) if (c.maxT >= mint && c.minT <= maxt) decodeInto(c.bytes, mint, maxt, out);
     if (s.head && s.head.numSamples > 0 && s.head.maxT >= mint && s.head.minT <= maxt)
       decodeInto(s.head.bytes(), mint, maxt, out);

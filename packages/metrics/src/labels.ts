@@ -50,9 +50,18 @@ export function labelsToRecord(labels: Labels): Record<string, string> {
   return out;
 }
 
+// Label sets are immutable once built, so derived values are cached per array: the engine asks
+// for the same series' key and name-less labels at every step of a range query.
+const keyCache = new WeakMap<Labels, string>();
+const withoutNameCache = new WeakMap<Labels, Labels>();
+
 export function labelsKey(labels: Labels): string {
-  let key = '';
-  for (const l of labels) key += l.name + SEP + l.value + SEP;
+  let key = keyCache.get(labels);
+  if (key === undefined) {
+    key = '';
+    for (const l of labels) key += l.name + SEP + l.value + SEP;
+    keyCache.set(labels, key);
+  }
   return key;
 }
 
@@ -74,7 +83,12 @@ export function onlyLabels(labels: Labels, names: ReadonlySet<string>): Labels {
 }
 
 export function dropMetricName(labels: Labels): Labels {
-  return labels.filter((l) => l.name !== METRIC_NAME);
+  let out = withoutNameCache.get(labels);
+  if (out === undefined) {
+    out = labels.some((l) => l.name === METRIC_NAME) ? labels.filter((l) => l.name !== METRIC_NAME) : labels;
+    withoutNameCache.set(labels, out);
+  }
+  return out;
 }
 
 /** Returns a copy with `name` set to `value` (removed when value is empty), kept sorted. */

@@ -2,11 +2,15 @@
  * A growable pair of typed arrays holding one series' samples in time order. Values are copied
  * as raw bits so the staleness NaN survives (a JS array would canonicalise it).
  */
+import { STALE_NAN_HI, STALE_NAN_LO } from './chunkenc/xor.js';
+
 export class SampleBuffer {
   t: Float64Array;
   v: Float64Array;
   private words: Uint32Array;
   length = 0;
+  /** Whether any sample is a staleness marker (lets readers skip per-sample checks). */
+  hasStale = false;
 
   constructor(capacity = 16) {
     this.t = new Float64Array(capacity);
@@ -26,6 +30,7 @@ export class SampleBuffer {
 
   pushBits(t: number, hi: number, lo: number): void {
     if (this.length === this.t.length) this.grow();
+    if (hi === STALE_NAN_HI && lo === STALE_NAN_LO) this.hasStale = true;
     this.t[this.length] = t;
     this.words[this.length * 2] = lo;
     this.words[this.length * 2 + 1] = hi;
@@ -42,6 +47,10 @@ export class SampleBuffer {
     this.t[this.length] = t;
     this.v[this.length] = v;
     this.length++;
+  }
+
+  isStale(i: number): boolean {
+    return this.words[i * 2 + 1] === STALE_NAN_HI && this.words[i * 2] === STALE_NAN_LO;
   }
 
   hiAt(i: number): number {

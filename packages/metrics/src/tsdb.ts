@@ -43,6 +43,8 @@ export class Tsdb {
   readonly head: Head;
   /** Metric family metadata (type, help, unit) from remote write, scrapes and OTLP. */
   readonly metadata = new Map<string, MetricMetadata>();
+  /** Remote-write series seen before, by the raw bytes of their labels (see remote-write.ts). */
+  readonly seriesCache = new Map<string, number>();
   readonly blockDurationMs: number;
   readonly compactionRangeMs: number;
   readonly retention: RetentionPolicy;
@@ -122,6 +124,7 @@ export class Tsdb {
         this.addBlock(tier, meta.id);
       }
       this.head.truncate(maxTime);
+      this.seriesCache.clear();
       cut++;
     }
     if (cut > 0) this.checkpoint();

@@ -98,6 +98,20 @@ export class BitReader {
   readBits(count: number): number {
     if (this.pos + count > this.bitLimit) throw new RangeError('bitstream: read past end');
     const bytes = this.bytes;
+    if (count === 0) return 0;
+    if (count <= 24) {
+      // Fast path: the bits lie within a 4-byte window (offset ≤ 7, so offset + count ≤ 31).
+      const i = this.pos >>> 3;
+      const window =
+        ((bytes[i]! << 24) |
+          ((bytes[i + 1] ?? 0) << 16) |
+          ((bytes[i + 2] ?? 0) << 8) |
+          (bytes[i + 3] ?? 0)) >>>
+        0;
+      const result = ((window << (this.pos & 7)) >>> 0) >>> (32 - count);
+      this.pos += count;
+      return result;
+    }
     let result = 0;
     while (count > 0) {
       const offset = this.pos & 7;

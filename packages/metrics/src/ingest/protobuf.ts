@@ -6,12 +6,21 @@ export class ProtoError extends Error {
 
 export class ProtoReader {
   pos: number;
+  end: number;
   constructor(
     readonly buf: Uint8Array,
     start = 0,
-    readonly end = buf.length,
+    end = buf.length,
   ) {
     this.pos = start;
+    this.end = end;
+  }
+
+  /** Points the reader at another range of the same buffer (no allocation). */
+  reset(start: number, end: number): this {
+    this.pos = start;
+    this.end = end;
+    return this;
   }
 
   get done(): boolean {
@@ -42,9 +51,9 @@ export class ProtoReader {
     return result;
   }
 
-  tag(): { field: number; wire: number } {
-    const t = this.varint();
-    return { field: Math.floor(t / 8), wire: t & 7 };
+  /** A field tag: `field << 3 | wire` (split it with `>>> 3` and `& 7`). */
+  tag(): number {
+    return this.varint();
   }
 
   /** Returns [start, end) of a length-delimited field. */
@@ -138,16 +147,26 @@ export class ProtoWriter {
     this.pos += bytes.length;
   }
 
-  /** Writes a nested message produced by `fn` as a length-delimited field. */
+  /** Writes a nested message produced by `fn` as a length-delimited field, in place. */
   message(field: number, fn: (w: ProtoWriter) => void): void {
-    const inner = new ProtoWriter();
-    fn(inner);
-    const bytes = inner.finish();
     this.tag(field, 2);
-    this.varint(bytes.length);
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    // Reserve one length byte, write the body, then widen the length if the body needs it.
+    this.ensure(1);
+    const lengthAt = this.pos++;
+    fn(this);
+    const length = this.pos - lengthAt - 1;
+    let size = 1;
+    for (let v = length; v >= 0x80; v = Math.floor(v / 128)) size++;
+    if (size > 1) {
+      this.ensure(size - 1);
+      this.buf.copyWithin(lengthAt + size, lengthAt + 1, this.pos);
+      this.pos += size - 1;
+    }
+    let v = length;
+    for (let i = 0; i < size; i++) {
+      this.buf[lengthAt + i] = i < size - 1 ? (v % 128) | 0x80 : v;
+      v = Math.floor(v / 128);
+    }
   }
 
   finish(): Uint8Array {

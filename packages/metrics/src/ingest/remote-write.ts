@@ -18,9 +18,14 @@ export interface MetricMetadata {
   unit: string;
 }
 
-/** One decoded series: labels and parallel sample arrays (values as raw float bits). */
+/**
+ * One decoded series: parallel sample arrays (values as raw float bits) and its labels, decoded
+ * and validated on first use. `key` is the raw bytes of its label fields, which lets a receiver
+ * recognise a series it has seen before without decoding its labels again.
+ */
 export interface WriteSeries {
-  labels: Labels;
+  key: string;
+  labels(): Labels;
   t: number[];
   hi: number[];
   lo: number[];
@@ -67,7 +72,9 @@ function decodeLabel(r: ProtoReader): Label {
   let name = '';
   let value = '';
   while (!r.done) {
-    const { field, wire } = r.tag();
+    const tag = r.tag();
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === 1 && wire === 2) name = text(r);
     else if (field === 2 && wire === 2) value = text(r);
     else r.skip(wire);
@@ -75,12 +82,14 @@ function decodeLabel(r: ProtoReader): Label {
   return { name, value };
 }
 
-function decodeSample(r: ProtoReader, out: WriteSeries): void {
+function decodeSample(r: ProtoReader, out: { t: number[]; hi: number[]; lo: number[] }): void {
   let hi = 0;
   let lo = 0;
   let t = 0;
   while (!r.done) {
-    const { field, wire } = r.tag();
+    const tag = r.tag();
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === 1 && wire === 1) {
       lo = r.fixed32();
       hi = r.fixed32();
@@ -92,20 +101,52 @@ function decodeSample(r: ProtoReader, out: WriteSeries): void {
   out.lo.push(lo);
 }
 
-function decodeSeries(r: ProtoReader): WriteSeries & { raw: Label[] } {
-  const raw: Label[] = [];
-  const out = { labels: raw as Labels, raw, t: [] as number[], hi: [] as number[], lo: [] as number[] };
+function decodeSeries(r: ProtoReader, whole: Buffer, scratch: ProtoReader): WriteSeries {
+  const ranges: number[] = [];
+  const out = { t: [] as number[], hi: [] as number[], lo: [] as number[] };
   while (!r.done) {
-    const { field, wire } = r.tag();
+    const tag = r.tag();
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (wire === 2 && (field === 1 || field === 2 || field === 4)) {
       const [s, e] = r.bytes();
-      const sub = new ProtoReader(r.buf, s, e);
-      if (field === 1) raw.push(decodeLabel(sub));
-      else if (field === 2) decodeSample(sub, out);
+      if (field === 1) ranges.push(s, e);
+      else if (field === 2) decodeSample(scratch.reset(s, e), out);
       else throw new WriteError(400, 'native histograms are not supported');
     } else r.skip(wire);
   }
-  return out;
+  // The key covers every label field's bytes (and the tags between them): equal keys, equal labels.
+  const key = ranges.length > 0 ? whole.toString('latin1', ranges[0]!, ranges[ranges.length - 1]!) : '';
+  const buf = r.buf;
+  let labels: Labels | undefined;
+  return {
+    key,
+    labels: () => {
+      if (!labels) {
+        const raw: Label[] = [];
+        for (let i = 0; i < ranges.length; i += 2)
+          raw.push(decodeLabel(new ProtoReader(buf, ranges[i]!, ranges[i + 1]!)));
+        labels = validated(raw);
+      }
+      return labels;
+    },
+    ...out,
+  };
+}
+
+/** Sorts, drops empty values and validates; throws WriteError(400) with the reason. */
+function validated(raw: Label[]): Labels {
+  let sorted: Labels;
+  try {
+    sorted = raw
+      .filter((l) => l.value !== '')
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  } catch (error) {
+    throw new WriteError(400, (error as Error).message);
+  }
+  const reason = validateLabels(sorted);
+  if (reason) throw new WriteError(400, `invalid series ${describe(raw)}: ${reason}`);
+  return sorted;
 }
 
 function decodeMetadata(r: ProtoReader): [string, MetricMetadata] {
@@ -114,7 +155,9 @@ function decodeMetadata(r: ProtoReader): [string, MetricMetadata] {
   let help = '';
   let unit = '';
   while (!r.done) {
-    const { field, wire } = r.tag();
+    const tag = r.tag();
+    const field = tag >>> 3;
+    const wire = tag & 7;
     if (field === 1 && wire === 0) type = r.varint();
     else if (field === 2 && wire === 2) name = text(r);
     else if (field === 4 && wire === 2) help = text(r);
@@ -124,18 +167,26 @@ function decodeMetadata(r: ProtoReader): [string, MetricMetadata] {
   return [name, { type: METRIC_TYPES[type] ?? 'unknown', help, unit }];
 }
 
-/** Decodes and validates an uncompressed WriteRequest; throws WriteError(400) with the reason. */
+/**
+ * Decodes an uncompressed WriteRequest; throws WriteError(400) with the reason. Labels are
+ * validated when first read (`series.labels()`), which appendWriteRequest does before committing.
+ */
 export function decodeWriteRequest(buf: Uint8Array): WriteRequest {
   const series: WriteSeries[] = [];
   const metadata = new Map<string, MetricMetadata>();
+  const whole = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const scratch = new ProtoReader(buf);
+  const sub = new ProtoReader(buf);
   try {
     const r = new ProtoReader(buf);
     while (!r.done) {
-      const { field, wire } = r.tag();
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wire = tag & 7;
       if (wire === 2 && (field === 1 || field === 3)) {
         const [s, e] = r.bytes();
-        const sub = new ProtoReader(buf, s, e);
-        if (field === 1) series.push(decodeSeries(sub));
+        sub.reset(s, e);
+        if (field === 1) series.push(decodeSeries(sub, whole, scratch));
         else {
           const [name, meta] = decodeMetadata(sub);
           if (name) metadata.set(name, meta);
@@ -147,17 +198,10 @@ export function decodeWriteRequest(buf: Uint8Array): WriteRequest {
       throw new WriteError(400, `malformed protobuf WriteRequest: ${error.message}`);
     throw error;
   }
-  for (const s of series) {
-    const sorted = s.labels
-      .filter((l) => l.value !== '')
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const reason = validateLabels(sorted);
-    if (reason) throw new WriteError(400, `invalid series ${describe(s.labels)}: ${reason}`);
-    s.labels = sorted;
+  for (const s of series)
     for (const t of s.t)
       if (!Number.isSafeInteger(t))
-        throw new WriteError(400, `invalid timestamp ${t} for series ${describe(sorted)}`);
-  }
+        throw new WriteError(400, `invalid timestamp ${t} for series ${describe(s.labels())}`);
   return { series, metadata };
 }
 
@@ -179,7 +223,14 @@ export function appendWriteRequest(db: Tsdb, req: WriteRequest): number {
   try {
     for (const s of req.series) {
       if (s.t.length === 0) continue;
-      const ref = app.ref(s.labels, labelsKey(s.labels));
+      // Known raw label bytes skip decoding and validation; refs are never reused, so a hit is safe
+      // as long as the series is still in the head.
+      let ref = db.seriesCache.get(s.key);
+      if (ref === undefined || !db.head.memSeries(ref)) {
+        const labels = s.labels();
+        ref = app.ref(labels, labelsKey(labels));
+        db.seriesCache.set(s.key, ref);
+      }
       for (let i = 0; i < s.t.length; i++) app.appendBits(ref, s.t[i]!, s.hi[i]!, s.lo[i]!);
     }
     const n = app.commit();

@@ -15,10 +15,27 @@ export function groupingLabels(labels: Labels, grouping: readonly string[], with
   return labels.filter((l) => grouping.includes(l.name));
 }
 
+// Per aggregation node, the group labels of each input label set (stable across steps).
+const groupCache = new WeakMap<AggregateExpr, WeakMap<Labels, Labels>>();
+
+function cachedGrouping(node: AggregateExpr, labels: Labels): Labels {
+  let cache = groupCache.get(node);
+  if (!cache) {
+    cache = new WeakMap();
+    groupCache.set(node, cache);
+  }
+  let out = cache.get(labels);
+  if (!out) {
+    out = groupingLabels(labels, node.grouping, node.without);
+    cache.set(labels, out);
+  }
+  return out;
+}
+
 function groups(samples: Sample[], node: AggregateExpr): Group[] {
   const byKey = new Map<string, Group>();
   for (const s of samples) {
-    const labels = groupingLabels(s.labels, node.grouping, node.without);
+    const labels = cachedGrouping(node, s.labels);
     const key = labelsKey(labels);
     let g = byKey.get(key);
     if (!g) {

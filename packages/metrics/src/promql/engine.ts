@@ -4,7 +4,6 @@
  * from those buffers (binary search per series), so range queries do not hit storage per step.
  */
 import type { Clock } from '@parley/kit';
-import { isStaleAt } from '../chunkenc/xor.js';
 import { dropMetricName, type Label, type Labels, labelsKey, METRIC_NAME } from '../labels.js';
 import type { Querier, SeriesData } from '../querier.js';
 import { aggregate } from './aggregations.js';
@@ -188,10 +187,7 @@ class Evaluation {
         func: w.func,
         range: w.range,
       });
-      const stale = series.map((s) => {
-        for (let i = 0; i < s.samples.length; i++) if (isStaleAt(s.samples.v, i)) return true;
-        return false;
-      });
+      const stale = series.map((s) => s.samples.hasStale);
       for (const s of series) this.loadedSamples += s.samples.length;
       this.checkSamples(0);
       this.loaded.set(sel, { series, stale });
@@ -295,7 +291,7 @@ class Evaluation {
       const b = s.samples;
       const i = lastAtOrBefore(b.t, b.length, ts);
       if (i < 0 || b.t[i]! <= ts - lookback) continue;
-      if (isStaleAt(b.v, i)) continue;
+      if (b.hasStale && b.isStale(i)) continue;
       out.push({ labels: s.labels, t: b.t[i]!, v: b.v[i]! });
     }
     return out;
@@ -322,7 +318,7 @@ class Evaluation {
       const tt: number[] = [];
       const vv: number[] = [];
       for (let i = lo; i < hi; i++) {
-        if (isStaleAt(b.v, i)) continue;
+        if (b.isStale(i)) continue;
         tt.push(b.t[i]!);
         vv.push(b.v[i]!);
       }
@@ -462,9 +458,23 @@ function scalarBinop(op: BinaryExpr['op'], l: number, r: number): [number, boole
   }
 }
 
+const signatureCache = new WeakMap<VectorMatching, WeakMap<Labels, string>>();
+
+/** The labels two sides are matched on, as a key; cached per matching clause and label set. */
 function signature(labels: Labels, matching: VectorMatching): string {
-  if (matching.on) return labelsKey(labels.filter((l) => matching.labels.includes(l.name)));
-  return labelsKey(labels.filter((l) => l.name !== METRIC_NAME && !matching.labels.includes(l.name)));
+  let cache = signatureCache.get(matching);
+  if (!cache) {
+    cache = new WeakMap();
+    signatureCache.set(matching, cache);
+  }
+  let sig = cache.get(labels);
+  if (sig === undefined) {
+    sig = matching.on
+      ? labelsKey(labels.filter((l) => matching.labels.includes(l.name)))
+      : labelsKey(labels.filter((l) => l.name !== METRIC_NAME && !matching.labels.includes(l.name)));
+    cache.set(labels, sig);
+  }
+  return sig;
 }
 
 function describe(labels: Labels): string {
