@@ -139,6 +139,20 @@ describe('SDK ruleset endpoint', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('ends open streams when the server closes instead of waiting for them', async () => {
+    const other = Fastify();
+    await other.register(flagsDeliveryPlugin, { store, resolveKey: (key) => keys[key] });
+    const url = await other.listen({ host: '127.0.0.1', port: 0 });
+    const response = await fetch(`${url}/sdk/v1/stream`, { headers: auth('server-key') });
+    const reader = response.body!.getReader();
+    await reader.read();
+    await other.close();
+    // The stream ends (done) rather than hanging.
+    for (;;) if ((await reader.read()).done) break;
+  });
+});
+
 describe('OFREP', () => {
   const evaluate = (key: string, body: unknown, apiKey = 'client-key') =>
     app.inject({

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -102,6 +103,12 @@ export const flagsDeliveryPlugin: FastifyPluginAsyncTypebox<FlagsDeliveryOptions
     },
   );
 
+  // Streams are hijacked, long-lived connections: end them when the server closes, or close would wait.
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.end();
+  });
+
   app.get(
     '/sdk/v1/stream',
     {
@@ -126,12 +133,14 @@ export const flagsDeliveryPlugin: FastifyPluginAsyncTypebox<FlagsDeliveryOptions
         last = snapshot.version;
       };
       const unsubscribe = store.subscribe(environment, send);
+      streams.add(raw);
       send(await store.snapshot(environment));
       const heartbeat = setInterval(() => raw.write(HEARTBEAT), heartbeatMs);
       heartbeat.unref();
       request.raw.once('close', () => {
         clearInterval(heartbeat);
         unsubscribe();
+        streams.delete(raw);
       });
     },
   );

@@ -1,7 +1,8 @@
+import { isRecord } from '../guards.js';
 import type { Clause } from '../model/clause.js';
 import type { Flag, FlagType, Rule, Serve } from '../model/flag.js';
 import { MAX_RULES, WEIGHT_TOTAL } from '../model/limits.js';
-import { ImportIssues, type ImportResult, isRecord, pointer } from './result.js';
+import { ImportIssues, type ImportResult, pointer } from './result.js';
 
 /**
  * flagd flag definitions → Parley. Targeting (JsonLogic returning a variant name) is translated

@@ -32,10 +32,6 @@ export class ImportIssues {
   }
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** RFC 6901 escaping of one path segment. */
 export function pointer(segment: string | number): string {
   return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');

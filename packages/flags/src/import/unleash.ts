@@ -1,9 +1,10 @@
 import { UNLEASH_VARIANT_SEED } from '../evaluate/bucket.js';
+import { isRecord } from '../guards.js';
 import type { Clause, Operator } from '../model/clause.js';
 import type { Flag, Prerequisite, Rule, Serve, Variation } from '../model/flag.js';
 import { WEIGHT_TOTAL } from '../model/limits.js';
 import type { Segment } from '../model/segment.js';
-import { ImportIssues, type ImportResult, isRecord } from './result.js';
+import { ImportIssues, type ImportResult } from './result.js';
 
 /**
  * Unleash → Parley. Accepts the client API document (`GET /api/client/features`: `features` with

@@ -5,7 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { compileRuleset } from '../evaluate/compile.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import { type Evaluation, type EvaluationContext, errorResult } from '../evaluate/result.js';
-import { isRecord } from '../import/result.js';
+import { isRecord } from '../guards.js';
 import type { FlagType } from '../model/flag.js';
 import type { Ruleset } from '../model/ruleset.js';
 import { applyDueChanges, nextChangeAt } from '../model/schedule.js';
