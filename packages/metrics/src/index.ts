@@ -35,5 +35,6 @@ export { Engine, type EngineOptions, type RangeQuery } from './promql/engine.js'
 export { ParseError, parseExpr } from './promql/parse.js';
 export { QueryError, type RangeSeries, type Sample, type Value } from './promql/value.js';
 export { MergeQuerier, type Querier, type SeriesData } from './querier.js';
+export { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
 export { Storage, TenantError } from './tenancy.js';
 export { Tsdb, type TsdbOptions } from './tsdb.js';

@@ -26,6 +26,18 @@ export class Storage {
     return db;
   }
 
+  /**
+   * Runs `maintain` (block cuts, compaction, retention) for every tenant every `intervalMs`.
+   * Returns a function that stops it.
+   */
+  startMaintenance(intervalMs = 60_000, now: () => number = Date.now): () => void {
+    const timer = setInterval(() => {
+      for (const db of this.tenants.values()) db.maintain(now());
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   tenantIds(): string[] {
     return [...this.tenants.keys()];
   }

@@ -38,6 +38,16 @@ export interface ScrapeResult {
   error?: string;
 }
 
+/** Parley scraping itself: its own `/metrics` endpoint every 15s. */
+export function selfScrapeConfig(baseUrl: string): ScrapeConfig {
+  return {
+    jobName: 'parley',
+    targets: [new URL('/metrics', baseUrl).href],
+    intervalMs: 15_000,
+    timeoutMs: 10_000,
+  };
+}
+
 /** Applies relabel rules; returns undefined when the series is dropped. */
 export function relabel(labels: Labels, rules: readonly RelabelRule[]): Labels | undefined {
   let current = new Map(labels.map((l) => [l.name, l.value]));

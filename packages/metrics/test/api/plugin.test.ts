@@ -307,3 +307,24 @@ describe('metrics API plugin', () => {
     expect(bad.statusCode).toBe(400);
   });
 });
+
+describe('cardinality limits', () => {
+  it('rejects remote write beyond a per-metric series limit with the reason, writing nothing', async () => {
+    const storage = new Storage({ limits: { maxSeries: 100, maxSeriesPerMetric: 2 } });
+    const app = Fastify();
+    await app.register(metricsApi, { storage, resolveTenant: () => 'acme' });
+    const body = encodeWriteRequest(
+      ['a', 'b', 'c'].map((i) => series({ __name__: 'per_user_requests', user: i }, [[T0, 1]])),
+    );
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/write',
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+      payload: Buffer.from(body),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toBe('metric "per_user_requests" reached its limit of 2 series');
+    expect(storage.tenant('acme').head.numSamples).toBe(0);
+    await app.close();
+  });
+});
