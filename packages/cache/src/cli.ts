@@ -1,3 +1,4 @@
+import { createLogger } from '@parley/kit';
 import { ConfigError, type ConfigValues, loadConfigFile } from './config.js';
 import { startCacheServer } from './start.js';
 
@@ -24,8 +25,9 @@ export async function runCacheServerCli(argv: string[]): Promise<void> {
     while (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) words.push(argv[++i]!);
     values[name] = words.join(' ');
   }
-  const server = await startCacheServer({ config: values, configFile });
-  process.stdout.write(`Parley cache listening on ${server.host}:${server.port}\n`);
+  const logger = createLogger({ name: 'cache' });
+  const server = await startCacheServer({ config: values, configFile, logger });
+  logger.info({ host: server.host, port: server.port }, 'Parley cache ready to accept connections');
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };

@@ -68,8 +68,6 @@ const parameters: Record<string, Parameter> = {
   appendonly: { kind: bool, default: 'no' },
   appendfilename: { kind: str, default: 'appendonly.aof' },
   appendfsync: { kind: { type: 'enum', values: ['always', 'everysec', 'no'] }, default: 'everysec' },
-  'aof-use-rdb-preamble': { kind: bool, default: 'yes' },
-  'aof-load-truncated': { kind: bool, default: 'yes' },
   'auto-aof-rewrite-percentage': { kind: int(0, 2 ** 31), default: '100' },
   'auto-aof-rewrite-min-size': { kind: memory, default: '64mb' },
   save: { kind: str, default: '' },

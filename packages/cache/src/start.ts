@@ -1,6 +1,8 @@
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:net';
-import type { Clock } from '@parley/kit';
+import type { Clock, Logger } from '@parley/kit';
 import { type AppendFsync, Config, type ConfigValues, type EvictionPolicy } from './config.js';
+import { Persistence } from './persistence/persistence.js';
 import { CacheEngine } from './server/engine.js';
 import { listen } from './server/listener.js';
 
@@ -22,6 +24,8 @@ export interface StartOptions {
   /** Path of the redis.conf it came from (for CONFIG REWRITE). */
   configFile?: string;
   clock?: Clock;
+  /** Where warnings (a damaged AOF tail, a failed background save) go. */
+  logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
 export interface CacheServer {
@@ -52,10 +56,15 @@ export async function startCacheServer(options: StartOptions = {}): Promise<Cach
   const config = configFromOptions(options);
   const engine = new CacheEngine({ config, clock: options.clock });
   const host = config.get('bind').split(' ')[0] || '127.0.0.1';
+  mkdirSync(config.get('dir'), { recursive: true });
+  const persistence = new Persistence(engine, options.logger ?? null);
+  engine.persistence = persistence;
   let server: Server;
   try {
+    persistence.load();
     server = await listen(engine, config.number('port'), host);
   } catch (error) {
+    persistence.close();
     engine.shutdown();
     throw error;
   }
@@ -71,6 +80,9 @@ export async function startCacheServer(options: StartOptions = {}): Promise<Cach
         server.close(() => resolve());
         engine.shutdown();
       });
+      // Like redis-server on SHUTDOWN: a final snapshot when save points are configured.
+      if (config.get('save').trim() !== '' && !persistence.busy) persistence.save();
+      persistence.close();
     },
   };
 }

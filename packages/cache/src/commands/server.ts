@@ -341,6 +341,29 @@ function commandCommand(c: Client, argv: string[]): void {
   }
 }
 
+function persistence(c: Client) {
+  const p = c.engine.persistence;
+  if (!p) throw new ReplyError('ERR persistence is not available on this server');
+  return p;
+}
+
+function save(c: Client): void {
+  persistence(c).save();
+  c.writer.ok();
+}
+
+function bgsave(c: Client, argv: string[]): void {
+  if (argv.length > 2 || (argv.length === 2 && argv[1]!.toUpperCase() !== 'SCHEDULE'))
+    throw new ReplyError(errors.syntax);
+  persistence(c).bgsave();
+  c.writer.simple('Background saving started');
+}
+
+function bgrewriteaof(c: Client): void {
+  persistence(c).rewriteAof();
+  c.writer.simple('Background append only file rewriting started');
+}
+
 function monitor(c: Client): void {
   if (c.multi !== null) throw new ReplyError(errors.notAllowedInMulti);
   c.monitor = true;
@@ -417,6 +440,9 @@ export const serverCommands: CommandSpec[] = [
   command('info', -1, ['loading', 'stale'], null, info),
   command('config', -2, admin, null, config),
   command('command', -1, ['loading', 'stale'], null, commandCommand),
-  command('monitor', 1, admin, null, monitor),
+  command('monitor', 1, [...admin, 'no_multi'], null, monitor),
+  command('save', 1, ['admin', 'noscript', 'no_multi'], null, save),
+  command('bgsave', -1, ['admin', 'noscript', 'no_multi'], null, bgsave),
+  command('bgrewriteaof', 1, ['admin', 'noscript', 'no_multi'], null, bgrewriteaof),
   command('debug', -2, admin, null, debug),
 ];

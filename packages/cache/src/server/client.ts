@@ -126,12 +126,15 @@ export class Client {
       this.processing = false;
     }
     this.flush();
-    this.engine.flushPending();
   }
 
   /** Writes pending replies to the transport. */
   flush(): void {
     if (this.closed) return;
+    if (this.engine.holdReplies?.()) {
+      this.engine.scheduleFlush(this);
+      return;
+    }
     if (this.writer.out.length > 0 && this.transport) this.transport.write(this.writer.take());
     if (this.closeAfterReply) this.close();
   }

@@ -7,6 +7,7 @@ import { Config } from '../config.js';
 import { errors, ReplyError } from '../errors.js';
 import { globMatch } from '../glob.js';
 import { Database } from '../keyspace/db.js';
+import type { Persistence } from '../persistence/persistence.js';
 import { defaultLimits, type ParserLimits } from '../protocol/parser.js';
 import type { BlockState, Client } from './client.js';
 import { type NotifyClass, notifyClass, parseNotifyFlags } from './notify.js';
@@ -66,6 +67,13 @@ export class CacheEngine {
   dirty = 0;
   lastSave: number;
   propagator: Propagator | null = null;
+  /** Runs before every write command (a background snapshot saves what it will change). */
+  beforeWrite: ((c: Client, spec: CommandSpec, argv: string[]) => void) | null = null;
+  /** True while replies must wait (appendfsync always: until the AOF is on disk). */
+  holdReplies: (() => boolean) | null = null;
+  /** Runs before pending replies are written (AOF write + fsync). */
+  beforeFlush: (() => void) | null = null;
+  persistence: Persistence | null = null;
   /** Checked before every denyoom command while maxmemory is set; false means OOM. */
   memoryGuard: (() => boolean) | null = null;
   private notifyFlags = 0;
@@ -191,6 +199,7 @@ export class CacheEngine {
   call(c: Client, spec: CommandSpec, argv: string[]): void {
     const dirty = this.dirty;
     c.propagateArgv = null;
+    if (this.beforeWrite !== null && spec.flags.includes('write')) this.beforeWrite(c, spec, argv);
     try {
       spec.handler(c, argv);
     } catch (error) {
@@ -457,6 +466,7 @@ export class CacheEngine {
 
   flushPending(): void {
     this.flushScheduled = false;
+    this.beforeFlush?.();
     if (this.pendingFlush.size === 0) return;
     for (const client of this.pendingFlush) client.flush();
     this.pendingFlush.clear();
