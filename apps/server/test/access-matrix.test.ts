@@ -1,0 +1,293 @@
+import { findTenant, seedDemo } from '@parley/iam';
+import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestAppWithIam, type TestAppWithIam } from './helpers.js';
+
+const PASSWORD = 'matrix-demo-password-1';
+type Role = 'admin' | 'analyst' | 'guest' | 'anonymous' | 'otherTenant';
+const ROLES: Role[] = ['admin', 'analyst', 'guest', 'anonymous', 'otherTenant'];
+
+interface Context {
+  /** Headers carrying the role's credentials (none for anonymous). */
+  auth: Record<string, string>;
+  role: Role;
+  acme: { id: string; users: Record<string, string> };
+  /** A throwaway acme user to act on (disable, re-role), so calls do not disturb one another. */
+  victim(): Promise<string>;
+  /** A fresh session of a throwaway user holding the role, for calls that end sessions. */
+  freshSession(): Promise<Record<string, string>>;
+  login(tenant: string, email: string): Promise<{ accessToken: string; refreshToken: string }>;
+  unique: string;
+}
+
+type Expectation = Record<Role, number> | number;
+interface Entry {
+  request(ctx: Context): Promise<InjectOptions> | InjectOptions;
+  expect: Expectation;
+}
+
+const admin = (ok: number) => ({ admin: ok, analyst: 403, guest: 403, anonymous: 401, otherTenant: ok });
+const adminOnObject = (ok: number) => ({
+  admin: ok,
+  analyst: 403,
+  guest: 403,
+  anonymous: 401,
+  otherTenant: 404,
+});
+const signedIn = (ok: number) => ({ admin: ok, analyst: ok, guest: ok, anonymous: 401, otherTenant: ok });
+
+/**
+ * Every route the server registers × every kind of caller → the expected status. A route
+ * without an entry fails the first test: adding a route means deciding who may call it.
+ * (HEAD routes mirror their GET and are not listed.)
+ */
+const MATRIX: Record<string, Entry> = {
+  'GET /health/live': { request: () => ({ url: '/health/live' }), expect: 200 },
+  'GET /health/ready': { request: () => ({ url: '/health/ready' }), expect: 200 },
+  'GET /metrics': { request: () => ({ url: '/metrics' }), expect: 200 },
+  'GET /openapi.json': { request: () => ({ url: '/openapi.json' }), expect: 200 },
+  'GET /docs': { request: () => ({ url: '/docs' }), expect: 200 },
+  'GET /docs/': { request: () => ({ url: '/docs/' }), expect: 200 },
+  'GET /docs/static/index.html': { request: () => ({ url: '/docs/static/index.html' }), expect: 302 },
+  'GET /docs/static/swagger-initializer.js': {
+    request: () => ({ url: '/docs/static/swagger-initializer.js' }),
+    expect: 200,
+  },
+  'GET /docs/json': { request: () => ({ url: '/docs/json' }), expect: 200 },
+  'GET /docs/yaml': { request: () => ({ url: '/docs/yaml' }), expect: 200 },
+  'GET /docs/*': { request: () => ({ url: '/docs/static/swagger-ui.css' }), expect: 200 },
+  'GET /.well-known/jwks.json': { request: () => ({ url: '/.well-known/jwks.json' }), expect: 200 },
+  'POST /v1/auth/login': {
+    request: () => ({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { tenant: 'acme', email: 'guest@acme.test', password: PASSWORD },
+    }),
+    expect: 200,
+  },
+  'POST /v1/auth/refresh': {
+    request: async (ctx) => ({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      payload: { refreshToken: (await ctx.login('acme', 'guest@acme.test')).refreshToken },
+    }),
+    expect: 200,
+  },
+  'POST /v1/auth/logout': {
+    request: async (ctx) => ({
+      method: 'POST',
+      url: '/v1/auth/logout',
+      payload: { refreshToken: (await ctx.login('acme', 'guest@acme.test')).refreshToken },
+    }),
+    expect: 204,
+  },
+  'POST /v1/auth/logout-all': {
+    request: async (ctx) => ({
+      method: 'POST',
+      url: '/v1/auth/logout-all',
+      headers: await ctx.freshSession(),
+    }),
+    expect: signedIn(204),
+  },
+  'POST /v1/authz/check': {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/v1/authz/check',
+      headers: ctx.auth,
+      payload: { permission: 'sales:query' },
+    }),
+    expect: signedIn(200),
+  },
+  'GET /v1/users': { request: (ctx) => ({ url: '/v1/users', headers: ctx.auth }), expect: admin(200) },
+  'POST /v1/users': {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/v1/users',
+      headers: ctx.auth,
+      payload: {
+        email: `new-${ctx.unique}@example.test`,
+        password: 'a-long-enough-passphrase',
+        roles: ['guest'],
+      },
+    }),
+    expect: admin(201),
+  },
+  'GET /v1/users/:id': {
+    request: (ctx) => ({ url: `/v1/users/${ctx.acme.users.guest}`, headers: ctx.auth }),
+    expect: adminOnObject(200),
+  },
+  'POST /v1/users/:id/disable': {
+    request: async (ctx) => ({
+      method: 'POST',
+      url: `/v1/users/${await ctx.victim()}/disable`,
+      headers: ctx.auth,
+    }),
+    expect: adminOnObject(204),
+  },
+  'PUT /v1/users/:id/roles': {
+    request: async (ctx) => ({
+      method: 'PUT',
+      url: `/v1/users/${await ctx.victim()}/roles`,
+      headers: ctx.auth,
+      payload: { roles: ['analyst'] },
+    }),
+    expect: adminOnObject(200),
+  },
+  'GET /v1/roles': { request: (ctx) => ({ url: '/v1/roles', headers: ctx.auth }), expect: admin(200) },
+  'POST /v1/roles': {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/v1/roles',
+      headers: ctx.auth,
+      payload: { name: `custom-${ctx.unique}`.slice(0, 40), permissions: ['reports:generate'] },
+    }),
+    expect: admin(201),
+  },
+  'GET /v1/apikeys': { request: (ctx) => ({ url: '/v1/apikeys', headers: ctx.auth }), expect: admin(200) },
+  'POST /v1/apikeys': {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/v1/apikeys',
+      headers: ctx.auth,
+      payload: { serviceAccount: 'matrix-bot', roles: ['guest'] },
+    }),
+    expect: admin(201),
+  },
+  'DELETE /v1/apikeys/:id': {
+    request: async (ctx) => {
+      const login = await ctx.login('acme', 'admin@acme.test');
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/v1/apikeys',
+        headers: { authorization: `Bearer ${login.accessToken}` },
+        payload: { serviceAccount: 'victim-bot', roles: ['guest'] },
+      });
+      return { method: 'DELETE', url: `/v1/apikeys/${created.json().id}`, headers: ctx.auth };
+    },
+    expect: adminOnObject(204),
+  },
+  'GET /v1/audit-events': {
+    request: (ctx) => ({ url: '/v1/audit-events?limit=5', headers: ctx.auth }),
+    expect: admin(200),
+  },
+  'GET /v1/audit-events/export': {
+    request: (ctx) => ({ url: '/v1/audit-events/export?kind=event', headers: ctx.auth }),
+    expect: admin(200),
+  },
+};
+
+let t: TestAppWithIam;
+
+describe('route × role access matrix', () => {
+  const routes: string[] = [];
+  const tokens: Partial<Record<Role, string>> = {};
+  let acme: Context['acme'];
+  let counter = 0;
+
+  beforeAll(async () => {
+    t = await createTestAppWithIam();
+    routes.push(...registeredRoutes(t.app));
+    await seedDemo(t.iam, PASSWORD);
+    const acmeTenant = (await findTenant(t.iam.db, 'acme'))!;
+    const users = Object.fromEntries(
+      (await t.iam.listUsers(acmeTenant.id)).map((u) => [u.email.split('@')[0]!, u.id]),
+    );
+    acme = { id: acmeTenant.id, users };
+    for (const [role, email] of [
+      ['admin', 'admin@acme.test'],
+      ['analyst', 'analyst@acme.test'],
+      ['guest', 'guest@acme.test'],
+      ['otherTenant', 'admin@globex.test'],
+    ] as const) {
+      tokens[role] = (await login(email.endsWith('globex.test') ? 'globex' : 'acme', email)).accessToken;
+    }
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  async function login(tenant: string, email: string) {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { tenant, email, password: PASSWORD },
+    });
+    if (res.statusCode !== 200) throw new Error(`login ${email}: ${res.body}`);
+    return res.json() as { accessToken: string; refreshToken: string };
+  }
+
+  function context(role: Role): Context {
+    const unique = `${role.toLowerCase()}-${++counter}`;
+    return {
+      role,
+      unique,
+      acme,
+      auth: tokens[role] ? { authorization: `Bearer ${tokens[role]}` } : {},
+      login,
+      async victim() {
+        const user = await t.iam.createUser(acme.id, {
+          email: `victim-${unique}@acme.test`,
+          password: 'victim-passphrase-long',
+          roles: ['guest'],
+        });
+        return user.id;
+      },
+      async freshSession() {
+        if (role === 'anonymous') return {};
+        const tenantSlug = role === 'otherTenant' ? 'globex' : 'acme';
+        const tenant = await findTenant(t.iam.db, tenantSlug);
+        const email = `session-${unique}@${tenantSlug}.test`;
+        await t.iam.createUser(tenant!.id, {
+          email,
+          password: 'session-passphrase-long',
+          roles: [role === 'otherTenant' ? 'admin' : role],
+        });
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          payload: { tenant: tenantSlug, email, password: 'session-passphrase-long' },
+        });
+        return { authorization: `Bearer ${res.json().accessToken}` };
+      },
+    };
+  }
+
+  it('has an entry for every registered route', () => {
+    const missing = routes.filter((r) => !r.startsWith('HEAD ') && !(r in MATRIX));
+    expect(missing, 'routes without a matrix entry').toEqual([]);
+    const stale = Object.keys(MATRIX).filter((r) => !routes.includes(r));
+    expect(stale, 'matrix entries for routes that do not exist').toEqual([]);
+  });
+
+  for (const [route, entry] of Object.entries(MATRIX)) {
+    it(route, async () => {
+      const actual: Record<string, number> = {};
+      const expected: Record<string, number> = {};
+      for (const role of ROLES) {
+        const res = await t.app.inject(await entry.request(context(role)));
+        actual[role] = res.statusCode;
+        expected[role] = typeof entry.expect === 'number' ? entry.expect : entry.expect[role];
+      }
+      expect(actual).toEqual(expected);
+    });
+  }
+});
+
+/**
+ * Every `METHOD url` the app serves, read from Fastify's route tree (`printRoutes` without
+ * common prefixes: each line is a path segment below its parent, with the methods it answers).
+ */
+function registeredRoutes(app: TestAppWithIam['app']): string[] {
+  const routes: string[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    stack.push(match[2]!);
+    const path = stack.join('');
+    for (const method of match[3]?.split(', ') ?? []) routes.push(`${method} ${path}`);
+  }
+  return routes;
+}
