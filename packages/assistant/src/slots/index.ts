@@ -1,0 +1,10 @@
+export * from './calendar.js';
+export type { ComparisonKind, ComparisonSlot } from './comparison.js';
+export { resolveComparison } from './comparison.js';
+export * from './extract.js';
+export type { DimensionValue, ValueMatch } from './gazetteer.js';
+export { Gazetteer } from './gazetteer.js';
+export type { TopN } from './lexicon.js';
+export { MAX_QUESTION_CHARS } from './scan.js';
+export type { DateRange, TimeSlot } from './time.js';
+export { previousPeriod, samePeriodLastYear } from './time.js';
