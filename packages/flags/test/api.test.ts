@@ -139,6 +139,39 @@ describe('SDK ruleset endpoint', () => {
   });
 });
 
+describe('evaluation usage', () => {
+  it('records SDK usage reports (server keys only) and counts OFREP evaluations in batches', async () => {
+    const usageStore = new InMemoryFlagStore();
+    await usageStore.putFlag(production, booleanFlag('counted'));
+    const usageApp = Fastify();
+    await usageApp.register(flagsDeliveryPlugin, {
+      store: usageStore,
+      resolveKey: (key) => keys[key],
+      now: () => 1_000,
+      usageFlushMs: 60_000,
+    });
+    const report = (key: string, counts: unknown) =>
+      usageApp.inject({ method: 'POST', url: '/sdk/v1/usage', headers: auth(key), payload: { counts } });
+    expect((await report('server-key', { counted: 5 })).statusCode).toBe(204);
+    expect((await report('client-key', { counted: 5 })).statusCode).toBe(403);
+    expect((await report('server-key', { counted: -1 })).statusCode).toBe(400);
+    for (let i = 0; i < 2; i++)
+      await usageApp.inject({
+        method: 'POST',
+        url: '/ofrep/v1/evaluate/flags/counted',
+        headers: auth('client-key'),
+        payload: { context: {} },
+      });
+    expect(await usageStore.usage(production)).toEqual([
+      { key: 'counted', evaluations: 5, lastEvaluatedAt: 1_000 },
+    ]);
+    await usageApp.close(); // flushes the OFREP batch
+    expect(await usageStore.usage(production)).toEqual([
+      { key: 'counted', evaluations: 7, lastEvaluatedAt: 1_000 },
+    ]);
+  });
+});
+
 describe('shutdown', () => {
   it('ends open streams when the server closes instead of waiting for them', async () => {
     const other = Fastify();

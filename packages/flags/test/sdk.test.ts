@@ -232,6 +232,11 @@ describe('FlagsClient', () => {
     await store.putFlag(env, booleanFlag('checkout', { on: false }));
     expect(await changed).toEqual(['checkout']);
     expect(c.boolean('checkout', {}, true)).toBe(false);
+    c.evaluate('missing', {}, false);
+    await c.sendUsage();
+    expect(await store.usage(env)).toEqual([
+      { key: 'checkout', evaluations: 1, lastEvaluatedAt: expect.any(Number) },
+    ]);
   });
 });
 

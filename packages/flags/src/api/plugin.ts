@@ -6,7 +6,15 @@ import Type from 'typebox';
 import { compileRuleset } from '../evaluate/compile.js';
 import { Evaluator } from '../evaluate/evaluator.js';
 import type { EvaluationContext } from '../evaluate/result.js';
-import type { FlagStore, RulesetChange, RulesetSnapshot } from '../store/flag-store.js';
+import { MAX_FLAGS_PER_RULESET } from '../model/limits.js';
+import {
+  type EnvironmentRef,
+  environmentId,
+  type FlagStore,
+  type RulesetChange,
+  type RulesetSnapshot,
+} from '../store/flag-store.js';
+import { UsageCounter } from '../usage.js';
 import { presentedKey, type SdkKeyGrant, type SdkKeyResolver } from './keys.js';
 import { isFailure, ofrepResult, ofrepStatus } from './ofrep.js';
 import { HEARTBEAT, patchEvent, rulesetEvent } from './sse.js';
@@ -17,8 +25,10 @@ export interface FlagsDeliveryOptions {
   resolveKey: SdkKeyResolver;
   /** Interval of SSE heartbeat comments (default 15 s). */
   heartbeatMs?: number;
-  /** Clock for date clauses without `currentTime`. */
+  /** Clock for date clauses without `currentTime` and for usage timestamps. */
   now?: () => number;
+  /** How often OFREP evaluation counts are written to the store (default 10 s). */
+  usageFlushMs?: number;
 }
 
 const OfrepRequest = Type.Object({
@@ -27,6 +37,14 @@ const OfrepRequest = Type.Object({
   ),
 });
 const Key = Type.Object({ key: Type.String({ minLength: 1, maxLength: 256 }) });
+const UsageReport = Type.Object(
+  {
+    counts: Type.Record(Type.String({ maxLength: 256 }), Type.Integer({ minimum: 0 }), {
+      maxProperties: MAX_FLAGS_PER_RULESET,
+    }),
+  },
+  { additionalProperties: false },
+);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,6 +56,7 @@ declare module 'fastify' {
  * Flag delivery, authenticated by SDK key (so the routes are public to the platform's auth):
  *   GET  /sdk/v1/ruleset                 the environment's ruleset, ETag/If-None-Match (server keys)
  *   GET  /sdk/v1/stream                  Server-Sent Events: the ruleset now, then a patch per change
+ *   POST /sdk/v1/usage                   evaluation counts from an SDK, for the stale-flag report
  *   POST /ofrep/v1/evaluate/flags/{key}  OFREP single evaluation (server or client keys)
  *   POST /ofrep/v1/evaluate/flags        OFREP bulk evaluation, with ETag
  * Client keys only evaluate: they never receive rules.
@@ -74,6 +93,31 @@ export const flagsDeliveryPlugin: FastifyPluginAsyncTypebox<FlagsDeliveryOptions
               .send(problem(403, 'a client key cannot download rulesets'));
       request.sdkGrant = grant;
     };
+
+  // OFREP evaluations are counted per environment and written in batches.
+  const ofrepUsage = new Map<string, { environment: EnvironmentRef; counter: UsageCounter }>();
+  const countOfrep = (environment: EnvironmentRef, key: string) => {
+    const id = environmentId(environment);
+    let entry = ofrepUsage.get(id);
+    if (!entry) {
+      entry = { environment, counter: new UsageCounter() };
+      ofrepUsage.set(id, entry);
+    }
+    entry.counter.add(key);
+  };
+  const flushUsage = async () => {
+    const at = (options.now ?? Date.now)();
+    for (const { environment, counter } of ofrepUsage.values()) {
+      const batch = counter.take();
+      if (batch) await store.recordEvaluations(environment, batch, at).catch(() => counter.restore(batch));
+    }
+  };
+  const flushTimer = setInterval(() => void flushUsage(), options.usageFlushMs ?? 10_000);
+  flushTimer.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(flushTimer);
+    await flushUsage();
+  });
 
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, request, reply) => {
     if (!request.url.startsWith('/ofrep/')) throw error;
@@ -146,6 +190,23 @@ export const flagsDeliveryPlugin: FastifyPluginAsyncTypebox<FlagsDeliveryOptions
   );
 
   app.post(
+    '/sdk/v1/usage',
+    {
+      config: { public: true },
+      preHandler: authenticate(['server'], false),
+      schema: { body: UsageReport },
+    },
+    async (request, reply) => {
+      await store.recordEvaluations(
+        request.sdkGrant!.environment,
+        request.body.counts,
+        (options.now ?? Date.now)(),
+      );
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
     '/ofrep/v1/evaluate/flags/:key',
     {
       config: { public: true },
@@ -161,6 +222,7 @@ export const flagsDeliveryPlugin: FastifyPluginAsyncTypebox<FlagsDeliveryOptions
       const snapshot = await store.snapshot(request.sdkGrant!.environment);
       const context = (request.body?.context ?? {}) as EvaluationContext;
       const result = ofrepResult(evaluatorFor(snapshot), request.params.key, context);
+      if (!isFailure(result)) countOfrep(request.sdkGrant!.environment, result.key);
       return reply.code(isFailure(result) ? ofrepStatus(result) : 200).send(result);
     },
   );

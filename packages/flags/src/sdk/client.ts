@@ -10,6 +10,7 @@ import type { FlagType } from '../model/flag.js';
 import type { Ruleset } from '../model/ruleset.js';
 import { applyDueChanges, nextChangeAt } from '../model/schedule.js';
 import type { RulesetChange } from '../store/flag-store.js';
+import { UsageCounter } from '../usage.js';
 import { changedFlagKeys } from './changes.js';
 import { SseParser } from './sse.js';
 
@@ -31,6 +32,8 @@ export interface FlagsClientOptions {
   requestTimeoutMs?: number;
   /** File holding the last ruleset: read at start when the service is unreachable, rewritten on change. */
   bootstrapFile?: string;
+  /** How often evaluation counts are sent for the stale-flag report (default 60 s; 0 disables). */
+  usageIntervalMs?: number;
   /** Clock for scheduled changes and date clauses. */
   now?: () => number;
 }
@@ -66,6 +69,8 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
   private pollTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private scheduleTimer: NodeJS.Timeout | undefined;
+  private usageTimer: NodeJS.Timeout | undefined;
+  private readonly usage = new UsageCounter();
   private reconnectDelay: number;
   private started: Promise<void> | undefined;
 
@@ -78,6 +83,7 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
       maxReconnectDelayMs: 30_000,
       streamIdleTimeoutMs: 45_000,
       requestTimeoutMs: 10_000,
+      usageIntervalMs: 60_000,
       now: Date.now,
       ...options,
       baseUrl: options.baseUrl.replace(/\/+$/, ''),
@@ -120,7 +126,9 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
     expectedType?: FlagType,
   ): Evaluation<T> {
     if (!this.evaluator) return errorResult(defaultValue, 'PROVIDER_NOT_READY', 'no ruleset loaded yet');
-    return this.evaluator.evaluate(key, context, defaultValue, expectedType);
+    const result = this.evaluator.evaluate(key, context, defaultValue, expectedType);
+    if (result.errorCode !== 'FLAG_NOT_FOUND') this.usage.add(key);
+    return result;
   }
 
   boolean(key: string, context: EvaluationContext, defaultValue: boolean): boolean {
@@ -131,15 +139,39 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
     return this.evaluator?.flag(key)?.hasTargeting ?? true;
   }
 
-  close(): void {
+  /** Stops synchronisation; sends the evaluation counts gathered since the last report. */
+  close(): Promise<void> {
     this.closed = true;
     this.stream?.abort();
     clearTimeout(this.pollTimer);
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.scheduleTimer);
+    clearInterval(this.usageTimer);
+    return this.sendUsage();
+  }
+
+  /** Sends the evaluation counts gathered so far; an undelivered batch is kept for the next one. */
+  async sendUsage(): Promise<void> {
+    const counts = this.usage.take();
+    if (!counts) return;
+    try {
+      const response = await fetch(`${this.options.baseUrl}/sdk/v1/usage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.options.sdkKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ counts }),
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+      });
+      if (!response.ok) throw new Error(`usage report answered ${response.status}`);
+    } catch {
+      if (!this.closed) this.usage.restore(counts);
+    }
   }
 
   private async run(): Promise<void> {
+    if (this.options.usageIntervalMs > 0) {
+      this.usageTimer = setInterval(() => void this.sendUsage(), this.options.usageIntervalMs);
+      this.usageTimer.unref();
+    }
     const bootstrap = this.loadBootstrap();
     const fetched = await this.poll();
     if (!fetched) await bootstrap;

@@ -56,7 +56,7 @@ export class ParleyProvider implements Provider {
   }
 
   async onClose(): Promise<void> {
-    this.client.close();
+    await this.client.close();
   }
 
   async resolveBooleanEvaluation(key: string, defaultValue: boolean, context: EvaluationContext) {

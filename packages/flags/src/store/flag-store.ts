@@ -31,6 +31,13 @@ export interface RulesetChange {
   deletedSegments: string[];
 }
 
+/** Evaluation activity of one flag in one environment, for the stale-flag report. */
+export interface FlagUsage {
+  key: string;
+  evaluations: number;
+  lastEvaluatedAt: number;
+}
+
 export interface WriteOptions {
   /** Optimistic concurrency: the version of the flag/segment the caller last read (412 otherwise). */
   expectedVersion?: number;
@@ -51,6 +58,9 @@ export interface FlagStore {
   deleteFlag(env: EnvironmentRef, key: string, options?: WriteOptions): Promise<void>;
   putSegment(env: EnvironmentRef, segment: unknown, options?: WriteOptions): Promise<Segment>;
   deleteSegment(env: EnvironmentRef, key: string, options?: WriteOptions): Promise<void>;
+  /** Adds a batch of evaluation counts (from an SDK or the OFREP routes) observed up to `at`. */
+  recordEvaluations(env: EnvironmentRef, counts: Readonly<Record<string, number>>, at: number): Promise<void>;
+  usage(env: EnvironmentRef): Promise<FlagUsage[]>;
   /** Applies scheduled changes that are due at `now`; returns the keys of the flags changed. */
   applyScheduledChanges(env: EnvironmentRef, now: number): Promise<string[]>;
 }

@@ -7,6 +7,7 @@ import {
   type EnvironmentRef,
   environmentId,
   type FlagStore,
+  type FlagUsage,
   type RulesetChange,
   type RulesetListener,
   type RulesetSnapshot,
@@ -17,6 +18,7 @@ interface Environment {
   flags: Map<string, Flag>;
   segments: Map<string, Segment>;
   version: number;
+  usage: Map<string, FlagUsage>;
   snapshot?: RulesetSnapshot;
   listeners: Set<RulesetListener>;
 }
@@ -94,6 +96,26 @@ export class InMemoryFlagStore implements FlagStore {
     this.publish(environment, { deletedSegments: [key] });
   }
 
+  async recordEvaluations(
+    env: EnvironmentRef,
+    counts: Readonly<Record<string, number>>,
+    at: number,
+  ): Promise<void> {
+    const usage = this.environment(env).usage;
+    for (const [key, count] of Object.entries(counts)) {
+      if (!Number.isSafeInteger(count) || count <= 0) continue;
+      const entry = usage.get(key);
+      if (entry) {
+        entry.evaluations += count;
+        entry.lastEvaluatedAt = Math.max(entry.lastEvaluatedAt, at);
+      } else usage.set(key, { key, evaluations: count, lastEvaluatedAt: at });
+    }
+  }
+
+  async usage(env: EnvironmentRef): Promise<FlagUsage[]> {
+    return [...this.environment(env).usage.values()].map((u) => ({ ...u }));
+  }
+
   async applyScheduledChanges(env: EnvironmentRef, now: number): Promise<string[]> {
     const environment = this.environment(env);
     const changed: Flag[] = [];
@@ -112,7 +134,13 @@ export class InMemoryFlagStore implements FlagStore {
     const id = environmentId(env);
     let environment = this.environments.get(id);
     if (!environment) {
-      environment = { flags: new Map(), segments: new Map(), version: 0, listeners: new Set() };
+      environment = {
+        flags: new Map(),
+        segments: new Map(),
+        version: 0,
+        usage: new Map(),
+        listeners: new Set(),
+      };
       this.environments.set(id, environment);
     }
     return environment;
