@@ -17,7 +17,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { newId } from '@parley/kit';
-import { SAMPLES_PER_CHUNK, XORChunk } from './chunkenc/xor.js';
+import { type Encoding, encodeBest } from './chunkenc/chunk.js';
+import { SAMPLES_PER_CHUNK } from './chunkenc/xor.js';
 import { decodeInto } from './head.js';
 import { MemPostings, type Postings } from './index/postings.js';
 import type { Label, Labels } from './labels.js';
@@ -36,6 +37,7 @@ export interface BlockMeta {
 }
 
 interface ChunkMeta {
+  encoding: Encoding;
   minT: number;
   maxT: number;
   offset: number;
@@ -82,12 +84,10 @@ export function writeBlock(
     if (b.length === 0) continue;
     const chunks: ChunkMeta[] = [];
     for (let start = 0; start < b.length; start += SAMPLES_PER_CHUNK) {
-      const c = new XORChunk(256);
-      const end = Math.min(b.length, start + SAMPLES_PER_CHUNK);
-      for (let i = start; i < end; i++) c.appendBits(b.t[i]!, b.hiAt(i), b.loAt(i));
-      const bytes = c.bytes();
+      const c = encodeBest(b, start, Math.min(b.length, start + SAMPLES_PER_CHUNK));
+      const bytes = c.bytes;
       writeSync(chunkFd, bytes);
-      chunks.push({ minT: c.minT, maxT: c.maxT, offset, length: bytes.length });
+      chunks.push({ encoding: c.encoding, minT: c.minT, maxT: c.maxT, offset, length: bytes.length });
       offset += bytes.length;
       numChunks++;
     }
@@ -143,7 +143,8 @@ function encodeIndex(
       p = buf.writeDoubleLE(c.minT, p);
       p = buf.writeDoubleLE(c.maxT, p);
       p = buf.writeUInt32LE(c.offset, p);
-      p = buf.writeUInt32LE(c.length, p);
+      // Chunks are far below 16 MiB: the top byte of the length holds the encoding.
+      p = buf.writeUInt32LE(((c.encoding << 24) | c.length) >>> 0, p);
     }
     parts.push(buf);
   }
@@ -182,11 +183,13 @@ export class Block implements BlockReader {
       p += 4;
       const chunks: ChunkMeta[] = [];
       for (let i = 0; i < nChunks; i++) {
+        const packed = index.readUInt32LE(p + 20);
         chunks.push({
+          encoding: (packed >>> 24) as Encoding,
           minT: index.readDoubleLE(p),
           maxT: index.readDoubleLE(p + 8),
           offset: index.readUInt32LE(p + 16),
-          length: index.readUInt32LE(p + 20),
+          length: packed & 0xffffff,
         });
         p += 24;
       }
@@ -208,7 +211,7 @@ export class Block implements BlockReader {
     if (!s) return out;
     for (const c of s.chunks)
       if (c.maxT >= mint && c.minT <= maxt)
-        decodeInto(this.chunks.subarray(c.offset, c.offset + c.length), mint, maxt, out);
+        decodeInto(c.encoding, this.chunks.subarray(c.offset, c.offset + c.length), mint, maxt, out);
     return out;
   }
 

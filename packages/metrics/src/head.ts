@@ -4,13 +4,15 @@
  * small sorted buffer for out-of-order samples accepted within the configured window.
  * The in-order append path does a Map-free array lookup and writes bits: no allocation per sample.
  */
-import { SAMPLES_PER_CHUNK, XORChunk, XORIterator } from './chunkenc/xor.js';
+import { chunkIterator, ENCODING_XOR, type Encoding, encodeBest } from './chunkenc/chunk.js';
+import { SAMPLES_PER_CHUNK, XORChunk } from './chunkenc/xor.js';
 import { MemPostings, type Postings } from './index/postings.js';
 import { type Labels, labelsKey, METRIC_NAME, metricName } from './labels.js';
 import type { BlockReader } from './querier.js';
 import { SampleBuffer } from './samples.js';
 
 export interface ClosedChunk {
+  encoding: Encoding;
   minT: number;
   maxT: number;
   numSamples: number;
@@ -176,9 +178,10 @@ export class Head implements BlockReader {
     for (const c of s.chunks) if (c.maxT >= mint && c.minT <= maxt) capacity += c.numSamples;
     if (s.head) capacity += s.head.numSamples;
     const out = new SampleBuffer(capacity);
-    for (const c of s.chunks) if (c.maxT >= mint && c.minT <= maxt) decodeInto(c.bytes, mint, maxt, out);
+    for (const c of s.chunks)
+      if (c.maxT >= mint && c.minT <= maxt) decodeInto(c.encoding, c.bytes, mint, maxt, out);
     if (s.head && s.head.numSamples > 0 && s.head.maxT >= mint && s.head.minT <= maxt)
-      decodeInto(s.head.bytes(), mint, maxt, out);
+      decodeInto(ENCODING_XOR, s.head.bytes(), mint, maxt, out);
     if (!s.ooo || s.ooo.length === 0) return out;
     const ooo = new SampleBuffer();
     for (let i = 0; i < s.ooo.length; i++) {
@@ -242,12 +245,21 @@ export class Head implements BlockReader {
   }
 }
 
+/** A full head chunk is kept in whichever encoding is smaller (see chunkenc/chunk.ts). */
 function closeChunk(chunk: XORChunk): ClosedChunk {
-  return { minT: chunk.minT, maxT: chunk.maxT, numSamples: chunk.numSamples, bytes: chunk.bytes().slice() };
+  const samples = new SampleBuffer(chunk.numSamples);
+  decodeInto(ENCODING_XOR, chunk.bytes(), Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, samples);
+  return encodeBest(samples, 0, samples.length);
 }
 
-export function decodeInto(bytes: Uint8Array, mint: number, maxt: number, out: SampleBuffer): void {
-  const it = new XORIterator(bytes);
+export function decodeInto(
+  encoding: Encoding,
+  bytes: Uint8Array,
+  mint: number,
+  maxt: number,
+  out: SampleBuffer,
+): void {
+  const it = chunkIterator(encoding, bytes);
   while (it.next()) {
     if (it.t < mint) continue;
     if (it.t > maxt) break;

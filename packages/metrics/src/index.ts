@@ -21,7 +21,14 @@ export {
   type MetricMetadata,
   WriteError,
 } from './ingest/remote-write.js';
-export { type RelabelRule, relabel, type ScrapeConfig, type ScrapeResult, Scraper } from './ingest/scrape.js';
+export {
+  type RelabelRule,
+  relabel,
+  type ScrapeConfig,
+  type ScrapeResult,
+  Scraper,
+  selfScrapeConfig,
+} from './ingest/scrape.js';
 export {
   type Label,
   type Labels,
