@@ -1,3 +1,3 @@
 export * from './classifier/index.js';
-export * from './semantic/catalog.js';
+export * from './semantic/index.js';
 export * from './slots/index.js';

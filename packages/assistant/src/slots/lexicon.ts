@@ -115,7 +115,7 @@ export function takeGroupBy(scan: Scan): DimensionName[] {
   return dimensions;
 }
 
-const BY_WORD = /\b(?:by|per)\s+(?:the\s+)?(\p{L}+)/u;
+const BY_WORD = /\b(?:by|per) (?:the )?(\p{L}+)/u;
 
 /**
  * Words still left after "by"/"per" once dimensions and metrics are read ("by country" when the
