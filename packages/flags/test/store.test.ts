@@ -1,7 +1,8 @@
 import { ProblemError } from '@parley/kit';
 import { describe, expect, it } from 'vitest';
-import { InMemoryFlagStore, type RulesetSnapshot } from '../src/store/index.js';
+import { InMemoryFlagStore, type RulesetSnapshot, runScheduledChanges } from '../src/store/index.js';
 import { booleanFlag } from './fixtures.js';
+import { until } from './support/wait.js';
 
 const env = { tenantId: 't', project: 'p', environment: 'staging' };
 
@@ -66,5 +67,28 @@ describe('InMemoryFlagStore', () => {
     expect(flag).toMatchObject({ on: true, version: 2 });
     expect(flag.scheduledChanges).toBeUndefined();
     expect(seen[1]!.etag).toBe('"2"');
+  });
+
+  it('runs due scheduled changes on a timer, in every environment that has one', async () => {
+    const store = new InMemoryFlagStore();
+    const other = { ...env, environment: 'production' };
+    let now = Date.parse('2030-01-01T00:00:00Z') - 1;
+    const scheduled = booleanFlag('launch', {
+      on: false,
+      scheduledChanges: [{ id: 'go', at: '2030-01-01T00:00:00Z', set: { on: true } }],
+    });
+    await store.putFlag(env, scheduled);
+    await store.putFlag(other, scheduled);
+    await store.putFlag(other, booleanFlag('plain'));
+    expect(await store.environmentsWithDueChanges(now)).toEqual([]);
+    const stop = runScheduledChanges(store, { intervalMs: 10, now: () => now });
+    const seen: number[] = [];
+    store.subscribe(other, (snapshot) => seen.push(snapshot.version));
+    now += 1;
+    await until(() => seen.length > 0, 5_000, 'scheduled change applied');
+    stop();
+    for (const e of [env, other])
+      expect((await store.snapshot(e)).ruleset.flags[0]).toMatchObject({ key: 'launch', on: true });
+    expect(await store.environmentsWithDueChanges(now)).toEqual([]);
   });
 });

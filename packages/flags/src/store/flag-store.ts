@@ -61,6 +61,8 @@ export interface FlagStore {
   /** Adds a batch of evaluation counts (from an SDK or the OFREP routes) observed up to `at`. */
   recordEvaluations(env: EnvironmentRef, counts: Readonly<Record<string, number>>, at: number): Promise<void>;
   usage(env: EnvironmentRef): Promise<FlagUsage[]>;
+  /** Environments holding a scheduled change due at or before `now`. */
+  environmentsWithDueChanges(now: number): Promise<EnvironmentRef[]>;
   /** Applies scheduled changes that are due at `now`; returns the keys of the flags changed. */
   applyScheduledChanges(env: EnvironmentRef, now: number): Promise<string[]>;
 }

@@ -1,2 +1,3 @@
 export * from './flag-store.js';
 export * from './memory.js';
+export * from './scheduler.js';

@@ -1,6 +1,6 @@
 import { problems } from '@parley/kit';
 import type { Flag } from '../model/flag.js';
-import { applyDueChanges } from '../model/schedule.js';
+import { applyDueChanges, nextChangeAt } from '../model/schedule.js';
 import type { Segment } from '../model/segment.js';
 import { validateFlag, validateSegment } from '../validate.js';
 import {
@@ -15,6 +15,7 @@ import {
 } from './flag-store.js';
 
 interface Environment {
+  ref: EnvironmentRef;
   flags: Map<string, Flag>;
   segments: Map<string, Segment>;
   version: number;
@@ -116,6 +117,12 @@ export class InMemoryFlagStore implements FlagStore {
     return [...this.environment(env).usage.values()].map((u) => ({ ...u }));
   }
 
+  async environmentsWithDueChanges(now: number): Promise<EnvironmentRef[]> {
+    return [...this.environments.values()]
+      .filter((e) => [...e.flags.values()].some((f) => (nextChangeAt(f) ?? Number.POSITIVE_INFINITY) <= now))
+      .map((e) => ({ ...e.ref }));
+  }
+
   async applyScheduledChanges(env: EnvironmentRef, now: number): Promise<string[]> {
     const environment = this.environment(env);
     const changed: Flag[] = [];
@@ -135,6 +142,7 @@ export class InMemoryFlagStore implements FlagStore {
     let environment = this.environments.get(id);
     if (!environment) {
       environment = {
+        ref: { ...env },
         flags: new Map(),
         segments: new Map(),
         version: 0,
