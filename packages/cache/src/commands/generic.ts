@@ -283,7 +283,7 @@ function object(c: Client, argv: string[]): void {
         throw new ReplyError(
           'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
         );
-      c.writer.integer(c.engine.eviction?.frequency(c.db, key) ?? 0);
+      c.writer.integer(c.engine.eviction.frequency(c.db, key));
       return;
     }
     default:

@@ -407,6 +407,7 @@ function debug(c: Client, argv: string[]): void {
         c.db.set(key, value);
       }
       c.engine.dirty += count;
+      c.engine.accounting?.recount();
       c.writer.ok();
       return;
     }

@@ -3,7 +3,7 @@ import type { Value } from './value.js';
 
 /** Callbacks a database needs from the server when it deletes a key on its own. */
 export interface KeyspaceEvents {
-  expired(db: Database, key: string): void;
+  expired(db: Database, key: string, value: Value): void;
 }
 
 /** Keys sampled per active-expiry round, and the share of expired ones that triggers another round. */
@@ -19,10 +19,10 @@ export class Database {
   dict = new Map<string, Value>();
   /** Absolute expiry time in ms, for keys that have one. */
   expires = new Map<string, number>();
-  /** Last access time (ms) per key; kept only while an LRU/LFU eviction policy needs it. */
+  /** LRU time or packed LFU counter per key; kept only while an LRU/LFU policy needs it. */
   access: Map<string, number> | null = null;
-  /** WATCHing clients per key (multi.c); typed loosely to keep this module free of the server. */
-  readonly watchers = new Map<string, Set<{ dirtyCas: boolean }>>();
+  /** Records an access (installed by the eviction layer with the LRU or LFU rule). */
+  touch: ((key: string) => void) | null = null;
   private expireCursor: Iterator<[string, number]> | null = null;
 
   constructor(
@@ -39,8 +39,8 @@ export class Database {
   get(key: string): Value | undefined {
     const value = this.dict.get(key);
     if (value === undefined) return undefined;
-    if (this.expires.size > 0 && this.expireIfNeeded(key)) return undefined;
-    if (this.access !== null) this.access.set(key, this.clock.now());
+    if (this.expires.size > 0 && this.expireIfNeeded(key, value)) return undefined;
+    if (this.touch !== null) this.touch(key);
     return value;
   }
 
@@ -52,7 +52,7 @@ export class Database {
   set(key: string, value: Value, keepTtl = false): void {
     this.dict.set(key, value);
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key);
-    if (this.access !== null) this.access.set(key, this.clock.now());
+    if (this.touch !== null) this.touch(key);
   }
 
   delete(key: string): boolean {
@@ -97,11 +97,11 @@ export class Database {
     return at !== undefined && at <= this.clock.now();
   }
 
-  private expireIfNeeded(key: string): boolean {
+  private expireIfNeeded(key: string, value: Value): boolean {
     const at = this.expires.get(key);
     if (at === undefined || at > this.clock.now()) return false;
     this.delete(key);
-    this.events.expired(this, key);
+    this.events.expired(this, key, value);
     return true;
   }
 
@@ -129,8 +129,9 @@ export class Database {
         sampled++;
         const [key, at] = step.value;
         if (at <= now) {
+          const value = this.dict.get(key);
           this.delete(key);
-          this.events.expired(this, key);
+          if (value !== undefined) this.events.expired(this, key, value);
           expired++;
         }
       }
@@ -145,7 +146,7 @@ export class Database {
     for (let attempt = 0; attempt < 100 && this.dict.size > 0; attempt++) {
       const key = nthKey(this.dict, Math.floor(Math.random() * this.dict.size));
       if (key !== undefined && !this.isExpired(key)) return key;
-      if (key !== undefined) this.get(key);
+      if (key !== undefined) this.get(key); // deletes it: it has expired
     }
     return undefined;
   }

@@ -5,8 +5,10 @@ import { arityOk, type CommandSpec } from '../commands/command.js';
 import { commandTable } from '../commands/index.js';
 import { Config } from '../config.js';
 import { errors, ReplyError } from '../errors.js';
+import { Eviction } from '../eviction/evict.js';
 import { globMatch } from '../glob.js';
 import { Database } from '../keyspace/db.js';
+import type { Value } from '../keyspace/value.js';
 import type { Persistence } from '../persistence/persistence.js';
 import { defaultLimits, type ParserLimits } from '../protocol/parser.js';
 import type { BlockState, Client } from './client.js';
@@ -96,8 +98,10 @@ export class CacheEngine {
   /** The TCP port, once listening (INFO). */
   port = 0;
   peakMemory = 0;
-  /** Eviction state (LFU counters), present while maxmemory is in use. */
-  eviction: { frequency(db: Database, key: string): number } | null = null;
+  /** maxmemory, eviction policies and LRU/LFU tracking. */
+  readonly eviction: Eviction;
+  /** Dataset size accounting, installed by the eviction layer while maxmemory is set. */
+  accounting: Eviction | null = null;
   /** Extra INFO persistence fields, provided by the persistence layer. */
   persistenceInfo: () => [string, string | number][] = () => [
     ['aof_enabled', 0],
@@ -111,7 +115,7 @@ export class CacheEngine {
     this.config = options.config ?? new Config();
     this.clock = options.clock ?? systemClock;
     const count = this.config.number('databases');
-    const events = { expired: (db: Database, key: string) => this.expired(db, key) };
+    const events = { expired: (db: Database, key: string, value: Value) => this.expired(db, key, value) };
     this.dbs = Array.from({ length: count }, (_, i) => new Database(i, this.clock, events));
     for (const spec of commandTable) {
       this.commands.set(spec.name, spec);
@@ -134,6 +138,7 @@ export class CacheEngine {
     this.config.onChange((name, value) => {
       if (name === 'notify-keyspace-events') this.notifyFlags = parseNotifyFlags(value) ?? 0;
     });
+    this.eviction = new Eviction(this);
     this.cron = setInterval(() => this.serverCron(), 1000 / this.config.number('hz'));
     this.cron.unref();
   }
@@ -199,13 +204,17 @@ export class CacheEngine {
   call(c: Client, spec: CommandSpec, argv: string[]): void {
     const dirty = this.dirty;
     c.propagateArgv = null;
+    const accounting = this.accounting !== null && spec.flags.includes('write') ? this.accounting : null;
     if (this.beforeWrite !== null && spec.flags.includes('write')) this.beforeWrite(c, spec, argv);
+    const db = c.db;
+    accounting?.beforeWrite(db, spec, argv);
     try {
       spec.handler(c, argv);
     } catch (error) {
       if (!(error instanceof ReplyError)) throw error;
       c.writer.error(error.message);
     }
+    accounting?.afterWrite(db, spec, argv);
     this.stats.totalCommands++;
     if (this.dirty !== dirty && this.propagator !== null && spec.flags.includes('write'))
       this.propagate(c.db.id, c.propagateArgv ?? argv);
@@ -248,8 +257,9 @@ export class CacheEngine {
   }
 
   /** A key removed because its TTL passed (lazily or by the active cycle). */
-  expired(db: Database, key: string): void {
+  expired(db: Database, key: string, value: Value): void {
     this.stats.expiredKeys++;
+    this.accounting?.removed(key, value);
     this.dirty++;
     if (this.watchers.size > 0) this.touchWatchedKey(db, key);
     if (this.notifyFlags !== 0) this.notify(notifyClass.expired, 'expired', key, db.id);
