@@ -1,10 +1,11 @@
 /**
  * The head block: recent data in memory. Series are found by their label-set key; each keeps
- * closed Gorilla chunks plus one open chunk that is cut every SAMPLES_PER_CHUNK samples, and a
+ * closed chunks (Gorilla XOR, or decimal when smaller) plus one open XOR chunk that is cut every SAMPLES_PER_CHUNK samples, and a
  * small sorted buffer for out-of-order samples accepted within the configured window.
  * The in-order append path does a Map-free array lookup and writes bits: no allocation per sample.
  */
-import { chunkIterator, ENCODING_XOR, type Encoding, encodeBest } from './chunkenc/chunk.js';
+import { chunkIterator, ENCODING_DECIMAL, ENCODING_XOR, type Encoding } from './chunkenc/chunk.js';
+import { encodeDecimal } from './chunkenc/decimal.js';
 import { SAMPLES_PER_CHUNK, XORChunk } from './chunkenc/xor.js';
 import { MemPostings, type Postings } from './index/postings.js';
 import { type Labels, labelsKey, METRIC_NAME, metricName } from './labels.js';
@@ -245,11 +246,18 @@ export class Head implements BlockReader {
   }
 }
 
+const scratch = new SampleBuffer(SAMPLES_PER_CHUNK);
+
 /** A full head chunk is kept in whichever encoding is smaller (see chunkenc/chunk.ts). */
 function closeChunk(chunk: XORChunk): ClosedChunk {
-  const samples = new SampleBuffer(chunk.numSamples);
-  decodeInto(ENCODING_XOR, chunk.bytes(), Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, samples);
-  return encodeBest(samples, 0, samples.length);
+  const xor = chunk.bytes();
+  scratch.length = 0;
+  scratch.hasStale = false;
+  decodeInto(ENCODING_XOR, xor, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, scratch);
+  const meta = { minT: chunk.minT, maxT: chunk.maxT, numSamples: chunk.numSamples };
+  const decimal = scratch.hasStale ? undefined : encodeDecimal(scratch.t, scratch.v, 0, scratch.length);
+  if (decimal && decimal.length < xor.length) return { encoding: ENCODING_DECIMAL, bytes: decimal, ...meta };
+  return { encoding: ENCODING_XOR, bytes: xor.slice(), ...meta };
 }
 
 export function decodeInto(

@@ -27,20 +27,24 @@ function exponentFor(values: ArrayLike<number>, start: number, end: number): num
   return undefined;
 }
 
+function fits(dod: number, bits: number): boolean {
+  const half = 2 ** (bits - 1);
+  return -half <= dod && dod < half;
+}
+
 function writeDod(w: BitWriter, dod: number, small: readonly [number, number, number]): void {
   if (dod === 0) {
     w.writeBit(0);
     return;
   }
-  const fits = (bits: number) => -(2 ** (bits - 1)) <= dod && dod < 2 ** (bits - 1);
   const [a, b, c] = small;
-  if (fits(a)) {
+  if (fits(dod, a)) {
     w.writeBits(0b10, 2);
     w.writeBits(dod & (2 ** a - 1), a);
-  } else if (fits(b)) {
+  } else if (fits(dod, b)) {
     w.writeBits(0b110, 3);
     w.writeBits(dod & (2 ** b - 1), b);
-  } else if (fits(c)) {
+  } else if (fits(dod, c)) {
     w.writeBits(0b1110, 4);
     w.writeBits(dod & (2 ** c - 1), c);
   } else {
@@ -73,7 +77,7 @@ export function encodeDecimal(
   const e = exponentFor(v, start, end);
   if (e === undefined) return undefined;
   const scale = 10 ** e;
-  const w = new BitWriter(64);
+  const w = new BitWriter(256);
   w.writeBits(end - start, 16);
   w.writeBits(e, 8);
   let prevT = 0;

@@ -50,7 +50,7 @@ export class XORChunk {
   private leading = 0xff;
   private trailing = 0;
 
-  constructor(initialBytes = 64) {
+  constructor(initialBytes = 128) {
     this.w = new BitWriter(initialBytes);
     this.w.writeBits(0, 16);
   }
