@@ -243,6 +243,24 @@ describe('operators', () => {
       true,
     ],
     ['cidr garbage', { attribute: 'ip', op: 'cidr', values: ['10.0.0.0/8'] }, { ip: 'not-an-ip' }, false],
+    [
+      'nested attribute by path',
+      { attribute: 'user.plan', op: 'in', values: ['pro'] },
+      { user: { plan: 'pro' } },
+      true,
+    ],
+    [
+      'dotted attribute as written',
+      { attribute: 'user.plan', op: 'in', values: ['pro'] },
+      { 'user.plan': 'pro' },
+      true,
+    ],
+    [
+      'nested path through a non-object',
+      { attribute: 'user.plan', op: 'in', values: ['pro'] },
+      { user: 'pro' },
+      false,
+    ],
     ['negate', { attribute: 'c', op: 'in', values: ['a'], negate: true }, { c: 'b' }, true],
     ['negate missing attribute', { attribute: 'c', op: 'in', values: ['a'], negate: true }, {}, true],
   ];

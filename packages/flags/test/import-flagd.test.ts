@@ -165,6 +165,22 @@ describe('flagd import', () => {
     expect(tier({})).toBe('none');
   });
 
+  it('follows dotted var paths into nested context objects, as JsonLogic does', () => {
+    const e = load({
+      flags: {
+        nested: {
+          state: 'ENABLED',
+          variants: { yes: true, no: false },
+          defaultVariant: 'no',
+          targeting: { if: [{ ends_with: [{ var: 'user.email' }, '@faas.com'] }, 'yes', null] },
+        },
+      },
+    });
+    expect(e.evaluate('nested', { user: { email: 'a@faas.com' } }, null).value).toBe(true);
+    expect(e.evaluate('nested', { user: { email: 'a@other.com' } }, null).value).toBe(false);
+    expect(e.evaluate('nested', {}, null).value).toBe(false);
+  });
+
   it('maps $flagd.timestamp comparisons onto the evaluation time', () => {
     const document = {
       flags: {

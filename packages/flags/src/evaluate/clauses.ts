@@ -1,6 +1,7 @@
 import { compare as compareSemVer, type SemVer } from 'semver';
 import type { Clause, Operator } from '../model/clause.js';
 import type { Segment } from '../model/segment.js';
+import { attributeReader } from './attributes.js';
 import type { EvaluationContext } from './result.js';
 import { compileRegex, parseCidr, subnetSet, toNumber, toSemVer, toTime } from './values.js';
 
@@ -20,10 +21,11 @@ export function compileClause(clause: Clause, segments: SegmentLookup): Matcher 
   if (clause.op === 'segmentMatch') return negated(segmentMatcher(clause, segments), clause.negate);
   const test = compileTest(clause);
   const attribute = clause.attribute;
+  const read = attributeReader(attribute);
   const missing = clause.op === 'notIn';
   const isTime = clause.op === 'before' || clause.op === 'after';
   const matcher: Matcher = (context, now) => {
-    let value = context[attribute];
+    let value = read(context);
     if (value === undefined || value === null) {
       if (isTime && attribute === 'currentTime') value = now();
       else return missing;

@@ -1,6 +1,7 @@
 import type { Flag, FlagType, Rollout, Serve, Split } from '../model/flag.js';
 import { WEIGHT_TOTAL } from '../model/limits.js';
 import type { Ruleset } from '../model/ruleset.js';
+import { attributeReader } from './attributes.js';
 import { flagdRatio, normalizedValue, UNLEASH_VARIANT_SEED } from './bucket.js';
 import { allOf, compileClause, compileSegment, type Matcher } from './clauses.js';
 import type { ErrorCode, Evaluation, EvaluationContext, Reason } from './result.js';
@@ -122,10 +123,10 @@ function withTargets(flag: Flag, outcomes: OutcomeTable, next: Decide): Decide {
     for (const value of target.values) if (!map.has(value)) map.set(value, outcome);
   }
   if (byAttribute.size === 0) return next;
-  const lists = [...byAttribute];
+  const lists = [...byAttribute].map(([attribute, map]) => [attributeReader(attribute), map] as const);
   return (context, now) => {
-    for (const [attribute, map] of lists) {
-      const value = context[attribute];
+    for (const [read, map] of lists) {
+      const value = read(context);
       if (typeof value === 'string') {
         const hit = map.get(value);
         if (hit) return hit;
@@ -137,21 +138,21 @@ function withTargets(flag: Flag, outcomes: OutcomeTable, next: Decide): Decide {
 
 /** The stickiness value: the first present attribute of `bucketBy`, as text. */
 function stickiness(attributes: readonly string[]): (context: EvaluationContext) => string | undefined {
-  const read = (context: EvaluationContext, attribute: string) => {
-    const value = context[attribute];
-    return typeof value === 'string' && value !== ''
-      ? value
-      : typeof value === 'number'
-        ? String(value)
-        : undefined;
-  };
-  if (attributes.length === 1) {
-    const only = attributes[0]!;
-    return (context) => read(context, only);
-  }
+  const readers = attributes.map((attribute) => {
+    const read = attributeReader(attribute);
+    return (context: EvaluationContext) => {
+      const value = read(context);
+      return typeof value === 'string' && value !== ''
+        ? value
+        : typeof value === 'number'
+          ? String(value)
+          : undefined;
+    };
+  });
+  if (readers.length === 1) return readers[0]!;
   return (context) => {
-    for (const attribute of attributes) {
-      const value = read(context, attribute);
+    for (const read of readers) {
+      const value = read(context);
       if (value !== undefined) return value;
     }
     return undefined;
