@@ -19,7 +19,7 @@ const suite: BenchSuite = {
     const corpus = timed(() => generatePhrases({ count: size, seed: 1 }));
     const entries = corpus.value;
     log(`corpus: ${entries.length} phrases in ${corpus.ms.toFixed(0)} ms`);
-    const all = typedQueries(entries, { count: quick ? 600 : 3000, seed: 99 });
+    const all = typedQueries(entries, { count: quick ? 600 : 2000, seed: 99 });
     const clean = all.filter((q) => q.typos === 0);
     const typos = all.filter((q) => q.typos > 0);
     log(`queries: ${clean.length} clean, ${typos.length} with typos`);
@@ -55,7 +55,7 @@ const suite: BenchSuite = {
       const peerClean = latency(peer.engine, clean, 1);
       const peerTypo = latency(peer.engine, typos, 1);
       const peerQuality = { clean: quality(peer.engine, clean), typo: quality(peer.engine, typos) };
-      const http = await httpLatency(service, 'bench', peer.engine, all, quick ? 600 : 3000);
+      const http = await httpLatency(service, 'bench', peer.engine, all, quick ? 600 : 2000);
       const vs = (value: number) => ({ name, value });
       rows.push(
         {
