@@ -12,7 +12,7 @@ const simple: Flag = {
   fallthrough: { variation: 1 },
 };
 
-/** Several rules with string, number, semver and segment clauses, then a weighted rollout. */
+/** Five rules (string, semver, number, segment clauses, a rollout gate), then a weighted split. */
 const complex: Flag = {
   ...simple,
   key: 'complex',
@@ -39,6 +39,13 @@ const complex: Flag = {
     {
       id: 'beta',
       clauses: [{ attribute: 'segment', op: 'segmentMatch', values: ['beta'] }],
+      serve: { variation: 1 },
+    },
+    // Half of the contexts (web) reach a 30 % rollout gate: murmur3 of the targeting key.
+    {
+      id: 'web-rollout',
+      clauses: [{ attribute: 'platform', op: 'in', values: ['web'] }],
+      rollout: { percentage: 30 },
       serve: { variation: 1 },
     },
   ],
@@ -68,7 +75,7 @@ export function evaluationBenchmarks(quick: boolean): BenchRow[] {
     targetingKey: `user-${i}`,
     email: `user-${i}@example.com`,
     appVersion: '2.3.1',
-    platform: 'web',
+    platform: i % 2 === 0 ? 'web' : 'desktop',
     seats: i % 400,
     plan: 'free',
   }));
@@ -92,7 +99,7 @@ export function evaluationBenchmarks(quick: boolean): BenchRow[] {
       goal: { value: 100 },
     },
     {
-      name: 'evaluate 4 rules + target + 20 % split (falls through)',
+      name: 'evaluate 5 rules (one a 30 % rollout) + target + split',
       value: complexNs,
       unit: 'ns/op',
       better: 'lower',
