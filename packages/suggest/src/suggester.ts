@@ -123,9 +123,9 @@ export class Suggester {
     return this.live.decay;
   }
 
-  /** Changes whenever an answer could change. */
+  /** Grows whenever an answer could change: index swaps and blocklist edits both count. */
   get generation(): number {
-    return this.live.version * 1_000_003 + this.blocklist.version;
+    return this.live.version + this.blocklist.version;
   }
 
   /** Swaps in a freshly built main index: queries already running finish on the old one. */

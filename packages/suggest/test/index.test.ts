@@ -106,6 +106,24 @@ describe('prefix index', () => {
     }
   });
 
+  it('sorts large inputs in slices (several merge passes) into key order', () => {
+    const random = rng(7);
+    const entries = Array.from({ length: 150_000 }, (_, i) => ({
+      text: `${Math.floor(random() * 1e9).toString(36)} ${i}`,
+      weight: 1,
+    }));
+    const index = buildIndex(entries);
+    expect(index.size).toBe(150_000);
+    let unordered = 0;
+    let previous = index.key(0);
+    for (let id = 1; id < index.size; id++) {
+      const key = index.key(id);
+      if (!(previous < key)) unordered++;
+      previous = key;
+    }
+    expect(unordered).toBe(0);
+  });
+
   it('builds the same index asynchronously', async () => {
     const sync = buildIndex(phrases, { k: 2 });
     const async = await buildIndexAsync(phrases, { k: 2 });
