@@ -32,6 +32,9 @@ async function writeSample(redis: Redis): Promise<void> {
   await redis.multi().incr('counter').incr('counter').exec();
   await redis.lpop('l');
   await redis.spop('set');
+  await redis.xadd('st', '*', 'field', 'value');
+  await redis.xgroup('CREATE', 'st', 'grp', '0');
+  await redis.xreadgroup('GROUP', 'grp', 'alice', 'STREAMS', 'st', '>');
 }
 
 async function expectSample(redis: Redis): Promise<void> {
@@ -46,6 +49,8 @@ async function expectSample(redis: Redis): Promise<void> {
   await redis.select(5);
   expect(await redis.get('in5')).toBe('yes');
   await redis.select(0);
+  expect((await redis.xrange('st', '-', '+'))[0]![1]).toEqual(['field', 'value']);
+  expect(((await redis.xpending('st', 'grp')) as unknown[])[0]).toBe(1);
 }
 
 async function restart(

@@ -7,6 +7,7 @@ import { listCommands } from './lists.js';
 import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
+import { streamCommands } from './streams.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
 import { zsetCommands } from './zsets.js';
@@ -22,6 +23,7 @@ const groups: [string, CommandSpec[]][] = [
   ['hash', hashCommands],
   ['set', setCommands],
   ['sorted-set', zsetCommands],
+  ['stream', streamCommands],
   ['pubsub', pubsubCommands],
   ['transactions', transactionCommands],
 ];
