@@ -108,6 +108,17 @@ describe('FlagsClient', () => {
     expect(events).toEqual(['stale', 'ready']);
   });
 
+  it('drops a silent stream after the idle timeout and reconnects', async () => {
+    const s = await server();
+    s.mute = true;
+    const c = client(s, { streamIdleTimeoutMs: 150 });
+    await c.start();
+    await until(() => s.requests.filter((r) => r.path === '/sdk/v1/stream').length >= 2, 5_000, 'reconnect');
+    s.mute = false;
+    s.publish({ flags: [booleanFlag('checkout', { on: false })], segments: [] });
+    await until(() => c.boolean('checkout', {}, true) === false, 5_000, 'change after reconnect');
+  });
+
   it('falls back to ETag polling when the stream is unavailable', async () => {
     const s = await server();
     s.streamEnabled = false;

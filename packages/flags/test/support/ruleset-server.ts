@@ -9,6 +9,8 @@ import type { Ruleset } from '../../src/model/index.js';
 export class RulesetServer {
   ruleset: Ruleset = { flags: [], segments: [], version: 0 };
   streamEnabled = true;
+  /** Accept streams but never write to them (a black-holed connection). */
+  mute = false;
   down = false;
   readonly requests: { path: string; ifNoneMatch?: string; status: number }[] = [];
   private readonly streams = new Set<ServerResponse>();
@@ -75,6 +77,10 @@ export class RulesetServer {
     if (path === '/sdk/v1/stream' && this.streamEnabled) {
       record(200);
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      if (this.mute) {
+        response.flushHeaders();
+        return;
+      }
       response.write(frame(this.ruleset));
       this.streams.add(response);
       response.on('close', () => this.streams.delete(response));
