@@ -8,7 +8,7 @@ import type { Invalidation, SharedState, WindowResult } from './state.js';
 export class MemoryState implements SharedState {
   readonly kind = 'memory';
   private readonly denied = new Map<string, number>();
-  private readonly windows = new Map<string, number[]>();
+  private readonly windows = new Map<string, { hits: number[]; head: number }>();
   private readonly handlers: ((message: Invalidation) => void)[] = [];
 
   constructor(private readonly clock: Clock = systemClock) {}
@@ -25,16 +25,30 @@ export class MemoryState implements SharedState {
 
   async slidingWindow(key: string, limit: number, windowMs: number, consume: boolean): Promise<WindowResult> {
     const now = this.clock.now();
-    const hits = (this.windows.get(key) ?? []).filter((t) => t > now - windowMs);
-    const allowed = hits.length < limit;
-    if (allowed && consume) hits.push(now);
-    if (hits.length > 0) this.windows.set(key, hits);
-    else this.windows.delete(key);
-    const oldest = hits[0];
+    let window = this.windows.get(key);
+    if (!window) {
+      window = { hits: [], head: 0 };
+      this.windows.set(key, window);
+    }
+    // Hits are appended in time order, so expired ones are always at the front: O(1) amortised.
+    const { hits } = window;
+    while (window.head < hits.length && hits[window.head]! <= now - windowMs) window.head++;
+    if (window.head > 1024 && window.head * 2 > hits.length) {
+      hits.splice(0, window.head);
+      window.head = 0;
+    }
+    let count = hits.length - window.head;
+    const allowed = count < limit;
+    if (allowed && consume) {
+      hits.push(now);
+      count++;
+    }
+    if (count === 0) this.windows.delete(key);
+    const oldest = hits[window.head];
     return {
       allowed,
       limit,
-      remaining: Math.max(0, limit - hits.length),
+      remaining: Math.max(0, limit - count),
       resetMs: oldest === undefined ? 0 : oldest + windowMs - now,
     };
   }

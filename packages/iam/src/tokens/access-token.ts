@@ -30,13 +30,25 @@ export interface AccessTokenOptions {
   ttlMs: number;
 }
 
+/** Verified tokens remembered, so a client's repeated calls pay for one signature check. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /** Issues and verifies EdDSA access tokens (RFC 9068 `at+jwt`). */
 export class AccessTokens {
+  /**
+   * Token text → claims of tokens whose signature and claims checked out. The same bytes verify
+   * the same way, so only time-dependent checks are repeated on a hit; the cache is dropped
+   * whenever the key set changes (a revoked key must fail at once).
+   */
+  private readonly verified = new Map<string, AccessClaims>();
+
   constructor(
     private readonly keys: KeyRing,
     private readonly options: AccessTokenOptions,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    keys.onChange(() => this.verified.clear());
+  }
 
   get ttlMs(): number {
     return this.options.ttlMs;
@@ -74,6 +86,18 @@ export class AccessTokens {
    * secret); `typ`, `iss`, `aud`, `exp`, `nbf` checked; every claim Parley relies on present.
    */
   async verify(token: string): Promise<AccessClaims> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.exp * 1000 > this.clock.now()) return cached;
+      this.verified.delete(token);
+    }
+    const claims = await this.verifySignatureAndClaims(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async verifySignatureAndClaims(token: string): Promise<AccessClaims> {
     try {
       const { payload } = await jwtVerify(
         token,

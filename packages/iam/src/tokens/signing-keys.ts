@@ -41,6 +41,7 @@ export class KeyRing {
   private keys = new Map<string, LoadedKey>();
   private signer: { kid: string; privateKey: KeyObject } | undefined;
   private lastReload = 0;
+  private readonly listeners: (() => void)[] = [];
 
   constructor(
     private readonly db: Db,
@@ -80,13 +81,27 @@ export class KeyRing {
         jwk,
       });
       if (!signer && row.status === 'active') {
-        const pem = this.masterKey.decrypt(row.privateKeyEncrypted, row.kid);
+        let pem: string;
+        try {
+          pem = this.masterKey.decrypt(row.privateKeyEncrypted, row.kid);
+        } catch {
+          throw new Error(
+            `signing key ${row.kid} cannot be decrypted with this master key; ` +
+              'PARLEY_MASTER_KEY (or PARLEY_DATA_DIR/master.key) differs from the one that encrypted it',
+          );
+        }
         signer = { kid: row.kid, privateKey: createPrivateKey(pem) };
       }
     }
     this.keys = keys;
     this.signer = signer;
     this.lastReload = now;
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Called after every reload: caches derived from the key set must be dropped. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
   }
 
   /** Reloads at most once per `minIntervalMs`: for a kid this process has not seen yet. */

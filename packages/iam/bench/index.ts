@@ -1,0 +1,179 @@
+/**
+ * IAM hot paths: the cached permission decision, access-token verification, login (argon2id
+ * cost), and a route behind the whole pipeline (authenticate + rate limit + authorize + audit)
+ * against a bare Fastify route in the same run.
+ */
+import { createTestDatabase } from '@parley/db/testing';
+import { type BenchRow, type BenchSuite, httpLoad, percentile } from '@parley/kit/bench';
+import { installProblemHandlers, requireDeclaredAccess } from '@parley/kit/http';
+import Fastify from 'fastify';
+import { isAllowed } from '../src/authz/principals.js';
+import { MasterKey } from '../src/crypto/master-key.js';
+import { installAccessControl } from '../src/http/pipeline.js';
+import { iamRoutes } from '../src/http/plugin.js';
+import { Iam } from '../src/iam.js';
+import { MemoryState } from '../src/shared/memory.js';
+
+const PASSWORD = 'bench-passphrase-2026';
+
+const suite: BenchSuite = {
+  name: 'iam: authorization, tokens, login, protected route over HTTP',
+  async run({ quick, log }) {
+    // A fresh database: a new one on the DATABASE_URL server (dropped afterwards), else PGlite.
+    const database = await createTestDatabase();
+    const iam = await Iam.open({
+      db: database.db,
+      state: new MemoryState(),
+      masterKey: MasterKey.random(),
+      issuer: 'parley',
+      audience: 'parley-api',
+      accessTtlMs: 15 * 60_000,
+      refreshTtlMs: 86_400_000,
+      rateLimits: { userPerMinute: 10_000_000, anonymousPerMinute: 10_000_000, authPerMinute: 10_000_000 },
+      throttle: { accountFailures: 1000, ipFailures: 1000, windowMs: 60_000 },
+    });
+    const slug = `bench-${Date.now()}`;
+    const tenant = await iam.createTenant({ slug, name: 'Bench' });
+    const user = await iam.createUser(tenant.id, {
+      email: 'analyst@bench.test',
+      password: PASSWORD,
+      roles: ['analyst'],
+    });
+    const origin = { ip: '127.0.0.1' };
+    const rows: BenchRow[] = [];
+
+    // 1. The decision from cached effective permissions.
+    const standing = (await iam.directory.user(tenant.id, user.id))!;
+    const principal = {
+      tenantId: tenant.id,
+      subject: user.id,
+      kind: 'user' as const,
+      roles: standing.roles,
+      permissions: standing.permissions,
+    };
+    const checks = quick ? 2_000_000 : 20_000_000;
+    let allowed = 0;
+    let start = process.hrtime.bigint();
+    for (let i = 0; i < checks; i++)
+      if (isAllowed(principal, i & 1 ? 'reports:generate' : 'users:manage')) allowed++;
+    const checkNs = Number(process.hrtime.bigint() - start) / checks;
+    if (allowed !== checks / 2) throw new Error('permission check gave wrong answers');
+    rows.push({
+      name: 'permission check (cached principal)',
+      value: checkNs,
+      unit: 'ns/op',
+      better: 'lower',
+      goal: { value: 1000 },
+    });
+
+    const lookups = quick ? 200_000 : 2_000_000;
+    start = process.hrtime.bigint();
+    for (let i = 0; i < lookups; i++) {
+      const s = await iam.directory.user(tenant.id, user.id);
+      if (!s || !isAllowed({ ...principal, permissions: s.permissions }, 'reports:generate'))
+        throw new Error('denied');
+    }
+    const lookupNs = Number(process.hrtime.bigint() - start) / lookups;
+    rows.push({
+      name: 'cached effective-permission lookup + check',
+      value: lookupNs,
+      unit: 'ns/op',
+      better: 'lower',
+      goal: { value: 1000 },
+    });
+
+    // 2. Access-token verification: distinct tokens (signature checked), then one token again (cache hit).
+    const { pair } = await iam.sessions.login(
+      { tenant: slug, email: 'analyst@bench.test', password: PASSWORD },
+      origin,
+    );
+    const fresh: string[] = [];
+    for (let i = 0; i < (quick ? 2_000 : 10_000); i++)
+      fresh.push(
+        (await iam.tokens.issue({ userId: user.id, tenantId: tenant.id, roles: ['analyst'], epoch: 0 }))
+          .token,
+      );
+    start = process.hrtime.bigint();
+    for (const token of fresh) await iam.tokens.verify(token);
+    rows.push({
+      name: 'access-token verification, signature checked (EdDSA, jose)',
+      value: fresh.length / (Number(process.hrtime.bigint() - start) / 1e9),
+      unit: 'ops/s',
+      better: 'higher',
+    });
+    const repeats = quick ? 200_000 : 2_000_000;
+    start = process.hrtime.bigint();
+    for (let i = 0; i < repeats; i++) await iam.tokens.verify(pair.accessToken);
+    rows.push({
+      name: 'access-token verification, repeated token (verified cache)',
+      value: repeats / (Number(process.hrtime.bigint() - start) / 1e9),
+      unit: 'ops/s',
+      better: 'higher',
+    });
+
+    // 3. Login latency: dominated by argon2id (19 MiB, t=2) by design.
+    const logins: number[] = [];
+    for (let i = 0; i < (quick ? 10 : 40); i++) {
+      const t0 = performance.now();
+      await iam.sessions.login({ tenant: slug, email: 'analyst@bench.test', password: PASSWORD }, origin);
+      logins.push(performance.now() - t0);
+    }
+    logins.sort((a, b) => a - b);
+    rows.push({
+      name: 'login p50 (argon2id verify + tokens)',
+      value: percentile(logins, 50),
+      unit: 'ms',
+      better: 'lower',
+    });
+
+    // 4. A protected route through the whole pipeline vs a bare route, over HTTP.
+    const durationSeconds = quick ? 4 : 15;
+    const bare = Fastify();
+    bare.get('/bench', async () => ({ ok: true }));
+    const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+    const app = Fastify();
+    installProblemHandlers(app);
+    requireDeclaredAccess(app);
+    installAccessControl(app, iam);
+    await app.register(iamRoutes(iam));
+    app.get('/bench', { config: { permission: 'reports:generate' } }, async () => ({ ok: true }));
+    const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      log(`bare route (${durationSeconds}s)`);
+      const base = await httpLoad({ url: `${bareUrl}/bench`, durationSeconds });
+      log(`protected + audited route on ${database.kind} (${durationSeconds}s)`);
+      const full = await httpLoad({
+        url: `${appUrl}/bench`,
+        durationSeconds,
+        headers: { authorization: `Bearer ${pair.accessToken}` },
+      });
+      if (full.errors || full.non2xx) log(`protected route: ${full.errors} errors, ${full.non2xx} non-2xx`);
+      const peer = (value: number) => ({ name: 'bare fastify', value });
+      rows.push(
+        {
+          name: 'protected route req/s',
+          value: full.requestsPerSecond,
+          unit: 'req/s',
+          better: 'higher',
+          peer: peer(base.requestsPerSecond),
+        },
+        {
+          name: 'protected route p97.5',
+          value: full.p97_5,
+          unit: 'ms',
+          better: 'lower',
+          peer: peer(base.p97_5),
+          goal: { ratio: 1 / 3 },
+        },
+      );
+    } finally {
+      await app.close();
+      await bare.close();
+      await iam.state.close();
+      await database.close();
+    }
+    return rows;
+  },
+};
+
+export default suite;
