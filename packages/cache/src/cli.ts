@@ -1,13 +1,13 @@
 import { createLogger } from '@parley/kit';
 import { ConfigError, type ConfigValues, loadConfigFile } from './config.js';
-import { startCacheServer } from './start.js';
+import { type CacheServer, startCacheServer } from './start.js';
 
 /**
  * `parley cache-server [/path/to/redis.conf] [--port 6379] [--bind 127.0.0.1] [--name value ...]`
  * Like redis-server: an optional config file first, then `--parameter value` pairs that
- * override it. Returns once listening; the server stops on SIGINT/SIGTERM.
+ * override it. Resolves with the running server once listening; it stops on SIGINT/SIGTERM.
  */
-export async function runCacheServerCli(argv: string[]): Promise<void> {
+export async function runCacheServerCli(argv: string[]): Promise<CacheServer> {
   let values: ConfigValues = {};
   let configFile: string | undefined;
   let i = 0;
@@ -33,4 +33,5 @@ export async function runCacheServerCli(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  return server;
 }

@@ -1,3 +1,4 @@
+import { bitCommands } from './bitops.js';
 import { clientCommands } from './client.js';
 import type { CommandSpec } from './command.js';
 import { connectionCommands } from './connection.js';
@@ -19,6 +20,7 @@ const groups: [string, CommandSpec[]][] = [
   ['server', serverCommands],
   ['generic', genericCommands],
   ['string', stringCommands],
+  ['bitmap', bitCommands],
   ['list', listCommands],
   ['hash', hashCommands],
   ['set', setCommands],

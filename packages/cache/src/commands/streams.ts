@@ -318,7 +318,8 @@ function xreadgroup(c: Client, argv: string[]): void {
       if (entries.length === 0) return;
       consumer.activeAt = now;
       group.lastId = entries[entries.length - 1]!.id;
-      group.entriesRead += entries.length;
+      if (group.entriesRead >= 0) group.entriesRead += entries.length;
+      else if (compareIds(s.maxDeletedId, MIN_ID) === 0) group.entriesRead = s.upperBound(group.lastId);
       if (!noAck)
         for (const entry of entries) {
           const id = formatId(entry.id);
@@ -591,7 +592,8 @@ function xgroup(c: Client, argv: string[]): void {
       s.groups.set(name!, {
         name: name!,
         lastId,
-        entriesRead: entriesRead >= 0 ? entriesRead : argv[4] === '$' ? s.entriesAdded : 0,
+        // -1 means "unknown", reported as nil, as in Redis.
+        entriesRead: entriesRead >= 0 ? entriesRead : argv[4] === '$' ? s.entriesAdded : -1,
         pending: new Map(),
         consumers: new Map(),
       });
@@ -652,9 +654,11 @@ function xgroup(c: Client, argv: string[]): void {
 }
 
 function lagOf(s: Stream, group: ConsumerGroup): number | null {
-  if (s.length === 0) return 0;
-  if (compareIds(group.lastId, s.lastId) >= 0) return 0;
-  return Math.max(0, s.entriesAdded - group.entriesRead);
+  if (s.length === 0 || compareIds(group.lastId, s.lastId) >= 0) return 0;
+  if (group.entriesRead >= 0) return Math.max(0, s.entriesAdded - group.entriesRead);
+  // Without deletions the position of the last delivered ID gives the count read so far.
+  if (compareIds(s.maxDeletedId, MIN_ID) === 0) return s.length - s.upperBound(group.lastId);
+  return null;
 }
 
 function xinfo(c: Client, argv: string[]): void {
@@ -709,7 +713,8 @@ function xinfo(c: Client, argv: string[]): void {
         w.bulk('last-delivered-id');
         w.bulk(formatId(group.lastId));
         w.bulk('entries-read');
-        w.integer(group.entriesRead);
+        if (group.entriesRead < 0) w.nil();
+        else w.integer(group.entriesRead);
         w.bulk('lag');
         const lag = lagOf(s, group);
         if (lag === null) w.nil();

@@ -85,7 +85,8 @@ function encodeStream(stream: Stream): string {
   }
   out += varint(stream.groups.size);
   for (const group of stream.groups.values()) {
-    out += str(group.name) + id(group.lastId) + varint(group.entriesRead) + varint(group.pending.size);
+    // entriesRead is -1 when unknown; stored shifted by one to stay unsigned.
+    out += str(group.name) + id(group.lastId) + varint(group.entriesRead + 1) + varint(group.pending.size);
     for (const [entryId, pending] of group.pending)
       out += str(entryId) + str(pending.consumer) + float(pending.deliveredAt) + varint(pending.deliveries);
     out += varint(group.consumers.size);

@@ -514,7 +514,8 @@ export class CacheEngine {
     this.serveReadyKeysIfAny();
   }
 
-  private serveReadyKeysIfAny(): void {
+  /** Serves clients blocked on keys that became ready (after in-process calls, and from cron). */
+  serveReadyKeysIfAny(): void {
     if (this.readyKeys.size > 0) this.serveReadyKeys();
     this.flushPending();
   }
