@@ -85,6 +85,11 @@ export async function metricsApi(app: FastifyInstance, options: MetricsApiOption
     ...((request.body as Params | undefined) ?? {}),
   });
 
+  const withTimeout = (p: Params): Engine => {
+    const timeout = parseDurationParam(p, 'timeout');
+    return timeout === undefined ? engine : engine.withTimeout(timeout);
+  };
+
   const tenant = (request: FastifyRequest): Tsdb => options.storage.tenant(options.resolveTenant(request));
 
   /** Runs a handler, turning errors into Prometheus's error envelope. */
@@ -113,7 +118,7 @@ export async function metricsApi(app: FastifyInstance, options: MetricsApiOption
     if (!query) throw new QueryError('bad_data', 'invalid parameter "query": missing query');
     const time = parseTimeParam(p, 'time', clock.now());
     const expr = parseQuery(engine, query);
-    return formatValue(engine.instantQuery(db.querier(), expr, time), time);
+    return formatValue(withTimeout(p).instantQuery(db.querier(), expr, time), time);
   });
 
   readRoute('/api/v1/query_range', (_req, db, p) => {
@@ -143,7 +148,7 @@ export async function metricsApi(app: FastifyInstance, options: MetricsApiOption
     const expr = parseQuery(engine, query);
     return {
       resultType: 'matrix',
-      result: formatMatrix(engine.rangeQuery(db.querier(), expr, { start, end, step })),
+      result: formatMatrix(withTimeout(p).rangeQuery(db.querier(), expr, { start, end, step })),
     };
   });
 
@@ -152,30 +157,43 @@ export async function metricsApi(app: FastifyInstance, options: MetricsApiOption
     if (matchers.length === 0) throw new QueryError('bad_data', 'no match[] parameter provided');
     const start = parseTimeParam(p, 'start', MIN_TIME);
     const end = parseTimeParam(p, 'end', MAX_TIME);
-    return db
-      .querier()
-      .series(matchers, start, end)
-      .map((labels) => Object.fromEntries(labels.map((l) => [l.name, l.value])));
+    return limited(
+      p,
+      db
+        .querier()
+        .series(matchers, start, end)
+        .map((labels) => Object.fromEntries(labels.map((l) => [l.name, l.value]))),
+    );
   });
 
   readRoute('/api/v1/labels', (_req, db, p) =>
-    db
-      .querier()
-      .labelNames(parseMatchers(p), parseTimeParam(p, 'start', MIN_TIME), parseTimeParam(p, 'end', MAX_TIME)),
+    limited(
+      p,
+      db
+        .querier()
+        .labelNames(
+          parseMatchers(p),
+          parseTimeParam(p, 'start', MIN_TIME),
+          parseTimeParam(p, 'end', MAX_TIME),
+        ),
+    ),
   );
 
   readRoute('/api/v1/label/:name/values', (req, db, p) => {
     const name = (req.params as { name: string }).name;
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name))
       throw new QueryError('bad_data', `invalid label name: ${JSON.stringify(name)}`);
-    return db
-      .querier()
-      .labelValues(
-        name,
-        parseMatchers(p),
-        parseTimeParam(p, 'start', MIN_TIME),
-        parseTimeParam(p, 'end', MAX_TIME),
-      );
+    return limited(
+      p,
+      db
+        .querier()
+        .labelValues(
+          name,
+          parseMatchers(p),
+          parseTimeParam(p, 'start', MIN_TIME),
+          parseTimeParam(p, 'end', MAX_TIME),
+        ),
+    );
   });
 
   readRoute('/api/v1/metadata', (_req, db, p) => {
@@ -237,6 +255,19 @@ export async function metricsApi(app: FastifyInstance, options: MetricsApiOption
       throw error;
     }
   });
+}
+
+/** Applies the optional `limit` parameter (0 or absent: no limit), as Prometheus does. */
+function limited<T>(p: Params, items: T[]): T[] {
+  const raw = param(p, 'limit');
+  if (raw === undefined || raw === '') return items;
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new QueryError(
+      'bad_data',
+      `invalid parameter "limit": cannot parse ${JSON.stringify(raw)} to a non-negative integer`,
+    );
+  return limit === 0 ? items : items.slice(0, limit);
 }
 
 function parseQuery(engine: Engine, query: string) {

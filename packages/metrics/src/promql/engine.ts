@@ -61,6 +61,18 @@ export class Engine {
     this.clock = options.clock ?? { now: () => Date.now() };
   }
 
+  /** The same engine with a shorter timeout (a query's own `timeout` parameter). */
+  withTimeout(timeoutMs: number): Engine {
+    if (timeoutMs >= this.timeoutMs) return this;
+    return new Engine({
+      lookbackDeltaMs: this.lookbackDelta,
+      maxSamples: this.maxSamples,
+      timeoutMs,
+      defaultSubqueryStepMs: this.defaultSubqueryStep,
+      clock: this.clock,
+    });
+  }
+
   /** Parses, mapping syntax errors to Prometheus's `bad_data`. */
   parse(query: string): Expr {
     try {

@@ -120,6 +120,10 @@ describe('metrics API plugin', () => {
     );
     const missing = await app.inject({ url: '/api/v1/query_range?query=up&start=1&end=2' });
     expect(missing.json().error).toBe('invalid parameter "step": missing step');
+    const badTimeout = await app.inject({ url: '/api/v1/query?query=up&timeout=soon' });
+    expect(badTimeout.json().error).toBe(
+      'invalid parameter "timeout": cannot parse "soon" to a valid duration',
+    );
     const tooMany = await app.inject({ url: '/api/v1/query_range?query=up&start=0&end=100000&step=1' });
     expect(tooMany.json().error).toMatch(/exceeded maximum resolution of 11000 points per timeseries/);
   });
@@ -149,6 +153,10 @@ describe('metrics API plugin', () => {
       http_requests_total: [{ type: 'counter', help: 'Requests.', unit: '' }],
     });
     expect((await app.inject({ url: '/api/v1/status/buildinfo' })).json().data.version).toMatch(/^3\./);
+    expect((await app.inject({ url: '/api/v1/label/__name__/values?limit=1' })).json().data).toEqual([
+      'http_requests_total',
+    ]);
+    expect((await app.inject({ url: '/api/v1/labels?limit=x' })).statusCode).toBe(400);
     const noMatch = await app.inject({ url: '/api/v1/series' });
     expect(noMatch.statusCode).toBe(400);
     expect(noMatch.json().error).toBe('no match[] parameter provided');
