@@ -27,9 +27,12 @@ export function complete(
     .top(index.locate(query), limit, accept)
     .map((id) => ({ id, distance: 0, matched: query.length }));
   // When the prefix itself exists the user most likely typed it right: fill the rest with
-  // one-edit neighbours only, and spend the far larger two-edit search on prefixes that match nothing.
-  const edits = Math.min(maxEditsFor(query.length, policy), exact.length > 0 ? 1 : 2);
+  // one-edit neighbours that keep the first letter, and spend the far larger searches (two edits,
+  // first-letter typos, which open every branch at the root) on prefixes that match nothing.
+  const found = exact.length > 0;
+  const edits = Math.min(maxEditsFor(query.length, policy), found ? 1 : 2);
   if (exact.length >= limit || edits === 0) return exact;
+  if (found && policy.firstLetterTypo) policy = { ...policy, firstLetterTypo: false };
   const typos = new Map<number, Candidate>();
   const exactIds = new Set(exact.map((c) => c.id));
   // Fewer edits always rank first, so widen the search one edit at a time and stop as soon as

@@ -119,6 +119,16 @@ describe('typo tolerance', () => {
     expect(suggest('renevuls')).toEqual([['renewals due', 2]]);
   });
 
+  it('keeps the first letter when filling behind an existing prefix', () => {
+    const small = buildIndex([
+      { text: 'pipes', weight: 1 },
+      { text: 'ripest', weight: 2 },
+    ]);
+    const texts = (query: string) => complete(small, query, 10).map((c) => small.text(c.id));
+    expect(texts('pipe')).toEqual(['pipes']);
+    expect(texts('xipe')).toEqual(['ripest', 'pipes']);
+  });
+
   it('bounds the work per query', () => {
     const tight = { ...DEFAULT_TYPO_POLICY, maxRows: 5 };
     expect(fuzzyMatches(index, 'qaurterly', 2, tight).length).toBeLessThanOrEqual(1);
