@@ -27,16 +27,20 @@ export function boundedEditDistance(a: string, b: string, max: number): number {
   return Math.min(previous[b.length]!, max + 1);
 }
 
-/** Character trigrams of a space-padded string (a set). */
-export function trigrams(text: string): Set<string> {
-  const padded = `  ${text} `;
-  const grams = new Set<string>();
-  for (let i = 0; i + 3 <= padded.length; i++) grams.add(padded.slice(i, i + 3));
+/**
+ * Character trigrams of a space-padded string, as a set of numbers (three UTF-16 code units packed
+ * into one exact integer), which is cheaper to build and compare than a set of strings.
+ */
+export function trigrams(text: string): Set<number> {
+  const grams = new Set<number>();
+  const code = (i: number) => (i < 2 ? 32 : i - 2 < text.length ? text.charCodeAt(i - 2) : 32);
+  for (let i = 0; i < text.length + 1; i++)
+    grams.add(code(i) * 2 ** 32 + code(i + 1) * 2 ** 16 + code(i + 2));
   return grams;
 }
 
 /** Jaccard similarity of two trigram sets. */
-export function trigramSimilarity(a: Set<string>, b: Set<string>): number {
+export function trigramSimilarity(a: Set<number>, b: Set<number>): number {
   let shared = 0;
   for (const gram of a) if (b.has(gram)) shared++;
   const union = a.size + b.size - shared;

@@ -17,7 +17,7 @@ export interface ValueMatch extends DimensionValue {
 
 interface Entry extends DimensionValue {
   key: string;
-  grams: Set<string>;
+  grams: Set<number>;
 }
 
 /** Shortest words matched fuzzily; shorter ones must match exactly ("UK" is not "EU"). */
@@ -29,8 +29,13 @@ function maxEdits(length: number): number {
   return length < 8 ? 1 : 2;
 }
 
+/** Normalised text (see Scan) to a lookup key: letters and digits separated by single spaces. */
+function keyOfNormalized(text: string): string {
+  return text.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
 function keyOf(text: string): string {
-  return new Scan(text).text.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return keyOfNormalized(new Scan(text).text);
 }
 
 /**
@@ -40,8 +45,15 @@ function keyOf(text: string): string {
  */
 export class Gazetteer {
   private readonly exact = new Map<string, Entry>();
-  private readonly byGram = new Map<string, Entry[]>();
+  private readonly entries: Entry[] = [];
+  /** Trigram → indices of the entries that contain it. */
+  private readonly postings = new Map<number, number[]>();
   private readonly longest: number;
+  /** Marks entries already scored for the current lookup, without allocating a set per lookup. */
+  private readonly visited: Uint32Array;
+  private lookups = 0;
+  /** How many values have each key length: a phrase with no value near its length is not scored. */
+  private readonly lengths: Uint32Array;
 
   constructor(values: readonly DimensionValue[]) {
     let longest = 1;
@@ -51,13 +63,24 @@ export class Gazetteer {
       const entry = { dimension, value, key, grams: trigrams(key) };
       this.exact.set(key, entry);
       for (const gram of entry.grams) {
-        const list = this.byGram.get(gram);
-        if (list) list.push(entry);
-        else this.byGram.set(gram, [entry]);
+        const list = this.postings.get(gram);
+        if (list) list.push(this.entries.length);
+        else this.postings.set(gram, [this.entries.length]);
       }
+      this.entries.push(entry);
       longest = Math.max(longest, key.split(' ').length);
     }
     this.longest = longest;
+    this.visited = new Uint32Array(this.entries.length);
+    this.lengths = new Uint32Array(Math.max(0, ...this.entries.map((e) => e.key.length)) + 1);
+    for (const entry of this.entries) this.lengths[entry.key.length]!++;
+  }
+
+  private anyValueNear(length: number, edits: number): boolean {
+    for (let l = Math.max(0, length - edits); l <= length + edits && l < this.lengths.length; l++) {
+      if (this.lengths[l]! > 0) return true;
+    }
+    return false;
   }
 
   get size(): number {
@@ -66,18 +89,30 @@ export class Gazetteer {
 
   /** The best value for a phrase, or undefined. */
   lookup(phrase: string): ValueMatch | undefined {
-    const key = keyOf(phrase);
+    return this.lookupKey(keyOf(phrase));
+  }
+
+  private lookupKey(key: string): ValueMatch | undefined {
     const hit = this.exact.get(key);
     if (hit) return { dimension: hit.dimension, value: hit.value, matched: key, score: 1 };
-    if (key.length < MIN_FUZZY_LENGTH) return undefined;
+    const edits = maxEdits(key.length + 2);
+    if (key.length < MIN_FUZZY_LENGTH || !this.anyValueNear(key.length, edits)) return undefined;
     const grams = trigrams(key);
-    const seen = new Set<Entry>();
+    // q-gram lemma: k edits remove at most 3k distinct trigrams, so any value within k edits shares
+    // at least one of any 3k + 1 of the phrase's trigrams; only the rarest 3k + 1 lists are read.
+    const lists = [...grams]
+      .map((gram) => this.postings.get(gram) ?? [])
+      .sort((a, b) => a.length - b.length)
+      .slice(0, 3 * edits + 1);
+    const stamp = ++this.lookups;
     let best: ValueMatch | undefined;
-    for (const gram of grams) {
-      for (const entry of this.byGram.get(gram) ?? []) {
-        if (seen.has(entry)) continue;
-        seen.add(entry);
+    for (const list of lists) {
+      for (const index of list) {
+        if (this.visited[index] === stamp) continue;
+        this.visited[index] = stamp;
+        const entry = this.entries[index]!;
         if (entry.key.length < MIN_FUZZY_LENGTH) continue;
+        if (Math.abs(entry.key.length - key.length) > maxEdits(entry.key.length)) continue;
         const similarity = trigramSimilarity(grams, entry.grams);
         if (similarity < MIN_SIMILARITY) continue;
         const edits = boundedEditDistance(key, entry.key, maxEdits(entry.key.length));
@@ -105,7 +140,7 @@ export class Gazetteer {
         const phrase = scan.text.slice(words[first]!.start, words[last]!.end);
         // Runs are adjacent words only: a consumed span in between breaks them.
         if (/\s{2,}/.test(phrase)) break;
-        const match = this.lookup(phrase);
+        const match = this.lookupKey(keyOfNormalized(phrase));
         if (match) candidates.push({ match, first, last });
       }
     }
