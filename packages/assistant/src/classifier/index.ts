@@ -1,3 +1,4 @@
+export * from './clarify.js';
 export * from './classifier.js';
 export * from './dataset.js';
 export * from './evaluate.js';

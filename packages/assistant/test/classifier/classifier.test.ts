@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clarifyingQuestion } from '../../src/classifier/clarify.js';
 import { classifierFromArtifact, loadClassifier, readArtifact } from '../../src/classifier/classifier.js';
 import { INTENTS } from '../../src/classifier/intents.js';
 import type { ModelVersion } from '../../src/classifier/model.js';
@@ -50,6 +51,16 @@ describe('loadClassifier', () => {
     expect(result.intent).toBe('needs_clarification');
     expect(result.candidates).toHaveLength(2);
     expect(INTENTS).toContain(result.candidates[0]!.intent);
+  });
+
+  it('words the clarifying question from the two best candidates', () => {
+    const strict = loadClassifier('v2', { threshold: 0.999 });
+    const question = clarifyingQuestion(strict.classify('revenue by region for Q3'));
+    expect(question).toBe(
+      'Just to be sure: do you want a breakdown or ranking, such as revenue by region, or a single figure, such as revenue last quarter?',
+    );
+    expect(clarifyingQuestion(v2.classify('revenue by region for Q3'))).toBeUndefined();
+    expect(clarifyingQuestion(v2.classify(''))).toMatch(/could not tell what you need/);
   });
 
   it('asks for clarification when there is no evidence at all', () => {
