@@ -99,6 +99,34 @@ describe('connection and server commands', () => {
     }
   });
 
+  it('before AUTH only small requests are accepted; query buffers are bounded', async () => {
+    const secured = await startHarness({ requirepass: 'pw' });
+    try {
+      const many = await rawExchange(
+        secured.server.port,
+        resp('SET', ...Array.from({ length: 20 }, (_, i) => `a${i}`)),
+      );
+      expect(many.reply).toBe('-ERR Protocol error: unauthenticated multibulk length\r\n');
+      expect(many.closed).toBe(true);
+      const big = await rawExchange(secured.server.port, '*2\r\n$4\r\nAUTH\r\n$100000\r\n');
+      expect(big.reply).toBe('-ERR Protocol error: unauthenticated bulk length\r\n');
+    } finally {
+      await secured.stop();
+    }
+    const redis = h.client();
+    await redis.config('SET', 'client-query-buffer-limit', '1mb');
+    try {
+      const flood = await rawExchange(
+        h.server.port,
+        Buffer.concat([Buffer.from('*2\r\n$4\r\nECHO\r\n$5000000\r\n'), Buffer.alloc(2_000_000, 'x')]),
+      );
+      expect(flood.closed).toBe(true);
+      expect(await redis.ping()).toBe('PONG');
+    } finally {
+      await redis.config('SET', 'client-query-buffer-limit', '1gb');
+    }
+  });
+
   it('QUIT replies OK and closes', async () => {
     const { reply, closed } = await rawExchange(h.server.port, Buffer.concat([resp('QUIT'), resp('PING')]));
     expect(reply).toBe('+OK\r\n');

@@ -40,6 +40,8 @@ const latin1: Latin1Slice =
     return this.toString('latin1', start, end);
   };
 
+const UNAUTHENTICATED_MULTIBULK = 10;
+const UNAUTHENTICATED_BULK = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
 const CR = 13;
 const LF = 10;
@@ -56,6 +58,12 @@ export class RequestParser {
   private args: string[] | null = null;
   private remaining = 0;
   private bulkLen = -1;
+
+  /**
+   * Before AUTH, Redis accepts only small requests (10 arguments, 16 KB bulks), so an
+   * unauthenticated peer cannot make the server buffer much.
+   */
+  unauthenticated = false;
 
   constructor(private readonly limits: ParserLimits = defaultLimits) {}
 
@@ -96,6 +104,8 @@ export class RequestParser {
         }
         const count = this.lengthLine(this.pos + 1, 'too big mbulk count string', 'invalid multibulk length');
         if (count === undefined) return undefined;
+        if (this.unauthenticated && count > UNAUTHENTICATED_MULTIBULK)
+          throw new ProtocolError('unauthenticated multibulk length');
         if (count > this.limits.maxMultibulk) throw new ProtocolError('invalid multibulk length');
         if (count <= 0) continue;
         this.args = new Array<string>(count);
@@ -110,6 +120,8 @@ export class RequestParser {
             throw new ProtocolError(`expected '$', got '${String.fromCharCode(lead)}'`);
           const len = this.lengthLine(this.pos + 1, 'too big bulk count string', 'invalid bulk length');
           if (len === undefined) return undefined;
+          if (this.unauthenticated && len > UNAUTHENTICATED_BULK)
+            throw new ProtocolError('unauthenticated bulk length');
           if (len < 0 || len > this.limits.maxBulk) throw new ProtocolError('invalid bulk length');
           this.bulkLen = len;
         }

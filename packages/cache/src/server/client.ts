@@ -100,7 +100,13 @@ export class Client {
 
   /** Bytes arrived from the socket: parse and run every complete command, then write once. */
   receive(chunk: Buffer): void {
-    this.parser!.feed(chunk);
+    const parser = this.parser!;
+    parser.feed(chunk);
+    // A client that keeps sending without completing commands is cut off (client-query-buffer-limit).
+    if (parser.buffered > this.engine.config.number('client-query-buffer-limit')) {
+      this.close();
+      return;
+    }
     this.processInput();
   }
 
@@ -111,6 +117,7 @@ export class Client {
     try {
       while (!this.blocked && !this.closeAfterReply && !this.closed) {
         let argv: string[] | undefined;
+        this.parser.unauthenticated = !this.authenticated;
         try {
           argv = this.parser.next();
         } catch (error) {

@@ -17,6 +17,8 @@ export function listen(engine: CacheEngine, port: number, host: string): Promise
   });
 }
 
+const PUBSUB_OUTPUT_LIMIT = 32 * 1024 * 1024;
+
 function accept(engine: CacheEngine, socket: Socket): void {
   if (engine.clients.size >= engine.config.number('maxclients')) {
     engine.stats.rejectedConnections++;
@@ -29,6 +31,9 @@ function accept(engine: CacheEngine, socket: Socket): void {
     write(data) {
       engine.stats.netOutputBytes += data.length;
       socket.write(data, 'latin1');
+      // A subscriber that does not read its messages must not grow the server's memory without
+      // bound (client-output-buffer-limit pubsub 32mb in Redis).
+      if (client.subscriptions > 0 && socket.writableLength > PUBSUB_OUTPUT_LIMIT) client.close();
     },
     close() {
       socket.end();
