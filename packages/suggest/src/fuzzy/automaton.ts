@@ -52,6 +52,7 @@ export function fuzzyMatches(
   // ancestors and stay valid, since a subtree only writes deeper rows.
   const stackNode: number[] = [0];
   const stackFrom: number[] = [0];
+  const survivors: number[] = [];
   while (stackNode.length > 0) {
     const node = stackNode.pop()!;
     const from = stackFrom.pop()!;
@@ -83,17 +84,25 @@ export function fuzzyMatches(
     }
     if (!alive || end >= maxDepth) continue;
     // Children's first characters sit side by side in nodeChar: test them here, in one cache line,
-    // and only push those that survive (their row is recomputed when popped).
+    // and push the survivors (their row is recomputed when popped) so that those closest to the
+    // query pop first; when the row budget runs out, what is left unexplored is the least likely.
     const bound = best[end]!;
     const cap = end + 1 <= early ? 1 : d;
-    for (let child = firstChild[node + 1]! - 1; child >= firstChild[node]!; child--) {
+    survivors.length = 0;
+    for (let child = firstChild[node]!; child < firstChild[node + 1]!; child++) {
       const c = nodeChar[child]!;
       if (end === 0 && !firstLetterTypo && c !== q0) continue;
+      if (--budget < 0) return matches;
       const min = computeRow(rows, q, path, m, d, end, c);
       const distance = m <= end + 1 + d ? rows[(end + 1) * width + m]! : inf;
-      if (distance < bound || (min < bound && min <= cap)) {
-        stackNode.push(child);
-        stackFrom.push(end);
+      if (distance < bound || (min < bound && min <= cap)) survivors.push(child, min);
+    }
+    for (let v = inf; v >= 0; v--) {
+      for (let k = survivors.length - 2; k >= 0; k -= 2) {
+        if (survivors[k + 1] === v) {
+          stackNode.push(survivors[k]!);
+          stackFrom.push(end);
+        }
       }
     }
   }

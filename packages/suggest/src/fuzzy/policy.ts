@@ -8,7 +8,7 @@ export interface TypoPolicy {
   firstLetterTypo: boolean;
   /** Queries longer than this are matched exactly only, which bounds the work (default 64). */
   maxFuzzyLength: number;
-  /** DP rows computed per lookup before the search stops with what it has (default 20,000). */
+  /** DP rows computed per lookup before the search stops with what it has (default 10,000). */
   maxRows: number;
 }
 
@@ -17,7 +17,7 @@ export const DEFAULT_TYPO_POLICY: TypoPolicy = {
   twoEditsFrom: 8,
   firstLetterTypo: true,
   maxFuzzyLength: 64,
-  maxRows: 20_000,
+  maxRows: 10_000,
 };
 
 /** Edits allowed for a query of this many normalized characters. */
