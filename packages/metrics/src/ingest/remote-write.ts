@@ -124,8 +124,14 @@ function decodeSeries(r: ProtoReader, whole: Buffer, scratch: ProtoReader): Writ
     labels: () => {
       if (!labels) {
         const raw: Label[] = [];
-        for (let i = 0; i < ranges.length; i += 2)
-          raw.push(decodeLabel(new ProtoReader(buf, ranges[i]!, ranges[i + 1]!)));
+        try {
+          for (let i = 0; i < ranges.length; i += 2)
+            raw.push(decodeLabel(new ProtoReader(buf, ranges[i]!, ranges[i + 1]!)));
+        } catch (error) {
+          if (error instanceof ProtoError)
+            throw new WriteError(400, `malformed protobuf label: ${error.message}`);
+          throw error;
+        }
         labels = validated(raw);
       }
       return labels;
