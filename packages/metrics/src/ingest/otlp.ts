@@ -87,6 +87,8 @@ function finish(name: string, labels: Label[], extra?: Label): Labels {
 
 function nanosToMs(t: string | number | undefined, fallback: number): number {
   if (t === undefined || t === '' || t === '0' || t === 0) return fallback;
+  if (typeof t === 'string' && !/^\d{1,30}$/.test(t))
+    throw new OtlpError(`invalid timeUnixNano ${JSON.stringify(t)}`);
   const n = typeof t === 'number' ? t : Number(BigInt(t) / 1_000_000n);
   return typeof t === 'number' ? Math.floor(n / 1e6) : n;
 }
@@ -117,80 +119,87 @@ export function ingestOtlp(
     rejected++;
     errorMessage ||= message;
   };
-  for (const rm of req.resourceMetrics ?? []) {
-    const attrs = rm.resource?.attributes ?? [];
-    const get = (key: string) => attrValue(attrs.find((a) => a.key === key)?.value);
-    const ns = get('service.namespace');
-    const service = get('service.name');
-    const base: Label[] = [];
-    if (service) base.push({ name: 'job', value: ns ? `${ns}/${service}` : service });
-    if (get('service.instance.id')) base.push({ name: 'instance', value: get('service.instance.id') });
-    for (const sm of rm.scopeMetrics ?? []) {
-      for (const m of sm.metrics ?? []) {
-        if (!m.name) {
-          reject('metric without a name');
-          continue;
-        }
-        const name = sanitize(m.name, true);
-        const meta = { help: m.description ?? '', unit: m.unit ?? '' };
-        if (m.gauge) {
-          db.metadata.set(name, { type: PROM_TYPE.gauge, ...meta });
-          for (const p of m.gauge.dataPoints ?? [])
-            samples.push({
-              labels: finish(name, toLabels(p.attributes, base)),
-              t: nanosToMs(p.timeUnixNano, now),
-              v: numberValue(p),
-            });
-        } else if (m.sum) {
-          if (m.sum.aggregationTemporality !== CUMULATIVE) {
-            for (const _ of m.sum.dataPoints ?? [])
-              reject(`metric ${name}: delta temporality is not supported`);
+  // Untrusted JSON: a value of the wrong shape surfaces as a TypeError here and becomes a 400.
+  try {
+    for (const rm of req.resourceMetrics ?? []) {
+      const attrs = rm.resource?.attributes ?? [];
+      const get = (key: string) => attrValue(attrs.find((a) => a.key === key)?.value);
+      const ns = get('service.namespace');
+      const service = get('service.name');
+      const base: Label[] = [];
+      if (service) base.push({ name: 'job', value: ns ? `${ns}/${service}` : service });
+      if (get('service.instance.id')) base.push({ name: 'instance', value: get('service.instance.id') });
+      for (const sm of rm.scopeMetrics ?? []) {
+        for (const m of sm.metrics ?? []) {
+          if (!m.name) {
+            reject('metric without a name');
             continue;
           }
-          const counter = m.sum.isMonotonic === true;
-          const full = counter && !name.endsWith('_total') ? `${name}_total` : name;
-          db.metadata.set(full, { type: counter ? PROM_TYPE.counter : PROM_TYPE.gauge, ...meta });
-          for (const p of m.sum.dataPoints ?? [])
-            samples.push({
-              labels: finish(full, toLabels(p.attributes, base)),
-              t: nanosToMs(p.timeUnixNano, now),
-              v: numberValue(p),
-            });
-        } else if (m.histogram) {
-          if (m.histogram.aggregationTemporality !== CUMULATIVE) {
-            for (const _ of m.histogram.dataPoints ?? [])
-              reject(`metric ${name}: delta temporality is not supported`);
-            continue;
-          }
-          db.metadata.set(name, { type: PROM_TYPE.histogram, ...meta });
-          for (const p of m.histogram.dataPoints ?? []) {
-            const labels = toLabels(p.attributes, base);
-            const t = nanosToMs(p.timeUnixNano, now);
-            const bounds = p.explicitBounds ?? [];
-            const counts = (p.bucketCounts ?? []).map(Number);
-            if (counts.length !== bounds.length + 1) {
-              reject(`metric ${name}: bucketCounts must have one more entry than explicitBounds`);
+          const name = sanitize(m.name, true);
+          const meta = { help: m.description ?? '', unit: m.unit ?? '' };
+          if (m.gauge) {
+            db.metadata.set(name, { type: PROM_TYPE.gauge, ...meta });
+            for (const p of m.gauge.dataPoints ?? [])
+              samples.push({
+                labels: finish(name, toLabels(p.attributes, base)),
+                t: nanosToMs(p.timeUnixNano, now),
+                v: numberValue(p),
+              });
+          } else if (m.sum) {
+            if (m.sum.aggregationTemporality !== CUMULATIVE) {
+              for (const _ of m.sum.dataPoints ?? [])
+                reject(`metric ${name}: delta temporality is not supported`);
               continue;
             }
-            let cumulative = 0;
-            counts.forEach((c, i) => {
-              cumulative += c;
-              const le = i < bounds.length ? String(bounds[i]) : '+Inf';
+            const counter = m.sum.isMonotonic === true;
+            const full = counter && !name.endsWith('_total') ? `${name}_total` : name;
+            db.metadata.set(full, { type: counter ? PROM_TYPE.counter : PROM_TYPE.gauge, ...meta });
+            for (const p of m.sum.dataPoints ?? [])
               samples.push({
-                labels: finish(`${name}_bucket`, labels, { name: 'le', value: le }),
-                t,
-                v: cumulative,
+                labels: finish(full, toLabels(p.attributes, base)),
+                t: nanosToMs(p.timeUnixNano, now),
+                v: numberValue(p),
               });
-            });
-            samples.push({ labels: finish(`${name}_count`, labels), t, v: Number(p.count ?? cumulative) });
-            if (p.sum !== undefined)
-              samples.push({ labels: finish(`${name}_sum`, labels), t, v: Number(p.sum) });
+          } else if (m.histogram) {
+            if (m.histogram.aggregationTemporality !== CUMULATIVE) {
+              for (const _ of m.histogram.dataPoints ?? [])
+                reject(`metric ${name}: delta temporality is not supported`);
+              continue;
+            }
+            db.metadata.set(name, { type: PROM_TYPE.histogram, ...meta });
+            for (const p of m.histogram.dataPoints ?? []) {
+              const labels = toLabels(p.attributes, base);
+              const t = nanosToMs(p.timeUnixNano, now);
+              const bounds = p.explicitBounds ?? [];
+              const counts = (p.bucketCounts ?? []).map(Number);
+              if (counts.length !== bounds.length + 1) {
+                reject(`metric ${name}: bucketCounts must have one more entry than explicitBounds`);
+                continue;
+              }
+              let cumulative = 0;
+              counts.forEach((c, i) => {
+                cumulative += c;
+                const le = i < bounds.length ? String(bounds[i]) : '+Inf';
+                samples.push({
+                  labels: finish(`${name}_bucket`, labels, { name: 'le', value: le }),
+                  t,
+                  v: cumulative,
+                });
+              });
+              samples.push({ labels: finish(`${name}_count`, labels), t, v: Number(p.count ?? cumulative) });
+              if (p.sum !== undefined)
+                samples.push({ labels: finish(`${name}_sum`, labels), t, v: Number(p.sum) });
+            }
+          } else {
+            reject(`metric ${name}: only gauge, sum and histogram are supported`);
           }
-        } else {
-          reject(`metric ${name}: only gauge, sum and histogram are supported`);
         }
       }
     }
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof SyntaxError || error instanceof RangeError)
+      throw new OtlpError(`malformed OTLP request: ${error.message}`);
+    throw error;
   }
   const app = db.appender();
   try {

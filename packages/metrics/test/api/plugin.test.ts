@@ -313,6 +313,23 @@ describe('metrics API plugin', () => {
     expect((await q('histogram_quantile(0.5, latency_bucket)'))[0].value[1]).toBe('0.2');
     const bad = await app.inject({ method: 'POST', url: '/v1/metrics', payload: { nope: 1 } });
     expect(bad.statusCode).toBe(400);
+    for (const payload of [
+      { resourceMetrics: [null] },
+      { resourceMetrics: [{ scopeMetrics: 5 }] },
+      {
+        resourceMetrics: [
+          {
+            scopeMetrics: [
+              { metrics: [{ name: 'g', gauge: { dataPoints: [{ timeUnixNano: 'soon', asDouble: 1 }] } }] },
+            ],
+          },
+        ],
+      },
+    ]) {
+      const res = await app.inject({ method: 'POST', url: '/v1/metrics', payload });
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(res.json().message).toMatch(/malformed OTLP request|invalid timeUnixNano/);
+    }
   });
 });
 
