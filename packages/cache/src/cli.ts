@@ -26,7 +26,12 @@ export async function runCacheServerCli(argv: string[]): Promise<CacheServer> {
     values[name] = words.join(' ');
   }
   const logger = createLogger({ name: 'cache' });
-  const server = await startCacheServer({ config: values, configFile, logger });
+  const server = await startCacheServer({
+    config: values,
+    configFile,
+    logger,
+    onShutdown: () => process.exit(0),
+  });
   logger.info({ host: server.host, port: server.port }, 'Parley cache ready to accept connections');
   const stop = () => {
     void server.close().then(() => process.exit(0));

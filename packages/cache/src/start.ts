@@ -24,6 +24,8 @@ export interface StartOptions {
   /** Path of the redis.conf it came from (for CONFIG REWRITE). */
   configFile?: string;
   clock?: Clock;
+  /** Called after a SHUTDOWN command stopped the server (the CLI exits the process). */
+  onShutdown?: () => void;
   /** Where warnings (a damaged AOF tail, a failed background save) go. */
   logger?: Pick<Logger, 'warn' | 'info'>;
 }
@@ -71,18 +73,22 @@ export async function startCacheServer(options: StartOptions = {}): Promise<Cach
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.number('port');
   engine.port = port;
-  return {
-    port,
-    host,
-    engine,
-    async close() {
+  let closing: Promise<void> | null = null;
+  const close = (save: boolean | null) => {
+    closing ??= (async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         engine.shutdown();
       });
       // Like redis-server on SHUTDOWN: a final snapshot when save points are configured.
-      if (config.get('save').trim() !== '' && !persistence.busy) persistence.save();
+      const wanted = save ?? config.get('save').trim() !== '';
+      if (wanted && !persistence.busy) persistence.save();
       persistence.close();
-    },
+    })();
+    return closing;
   };
+  engine.shutdownHook = (save) => {
+    void close(save).then(() => options.onShutdown?.());
+  };
+  return { port, host, engine, close: () => close(null) };
 }

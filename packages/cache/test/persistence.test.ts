@@ -254,3 +254,26 @@ describe('crash safety', () => {
     }
   });
 });
+
+describe('SHUTDOWN', () => {
+  it('stops the server, saving a snapshot when asked', async () => {
+    const dir = tempDir();
+    let stopped = false;
+    const { startCacheServer } = await import('../src/index.js');
+    const server = await startCacheServer({ port: 0, dir, onShutdown: () => (stopped = true) });
+    const redis = new Redis({ port: server.port, host: '127.0.0.1', retryStrategy: () => null });
+    redis.on('error', () => {});
+    await redis.set('kept', 'yes');
+    expect(await redis.role()).toEqual(['master', 0, []]);
+    await redis.call('shutdown', 'SAVE').catch(() => undefined);
+    for (let i = 0; i < 50 && !stopped; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(stopped).toBe(true);
+    redis.disconnect();
+    const again = await startHarness({ dir });
+    try {
+      expect(await again.client().get('kept')).toBe('yes');
+    } finally {
+      await again.stop();
+    }
+  });
+});

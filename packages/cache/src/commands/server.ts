@@ -364,6 +364,27 @@ function bgrewriteaof(c: Client): void {
   c.writer.simple('Background append only file rewriting started');
 }
 
+function role(c: Client): void {
+  c.writer.array(3);
+  c.writer.bulk('master');
+  c.writer.integer(0);
+  c.writer.array(0);
+}
+
+/** SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE]: stops the server; the connection closes without a reply. */
+function shutdown(c: Client, argv: string[]): void {
+  let save: boolean | null = null;
+  for (const arg of argv.slice(1)) {
+    const option = arg.toUpperCase();
+    if (option === 'NOSAVE') save = false;
+    else if (option === 'SAVE') save = true;
+    else if (option !== 'NOW' && option !== 'FORCE') throw new ReplyError(errors.syntax);
+  }
+  const stop = c.engine.shutdownHook;
+  if (!stop) throw new ReplyError('ERR SHUTDOWN is not available for an engine without a server');
+  stop(save);
+}
+
 function monitor(c: Client): void {
   if (c.multi !== null) throw new ReplyError(errors.notAllowedInMulti);
   c.monitor = true;
@@ -442,6 +463,8 @@ export const serverCommands: CommandSpec[] = [
   command('config', -2, admin, null, config),
   command('command', -1, ['loading', 'stale'], null, commandCommand),
   command('monitor', 1, [...admin, 'no_multi'], null, monitor),
+  command('role', 1, ['noscript', 'loading', 'stale', 'fast'], null, role),
+  command('shutdown', -1, [...admin, 'no_multi'], null, shutdown),
   command('save', 1, ['admin', 'noscript', 'no_multi'], null, save),
   command('bgsave', -1, ['admin', 'noscript', 'no_multi'], null, bgsave),
   command('bgrewriteaof', 1, ['admin', 'noscript', 'no_multi'], null, bgrewriteaof),

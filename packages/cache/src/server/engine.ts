@@ -76,6 +76,8 @@ export class CacheEngine {
   /** Runs before pending replies are written (AOF write + fsync). */
   beforeFlush: (() => void) | null = null;
   persistence: Persistence | null = null;
+  /** SHUTDOWN: stops the server that owns this engine (save: true/false forces, null follows config). */
+  shutdownHook: ((save: boolean | null) => void) | null = null;
   /** Checked before every denyoom command while maxmemory is set; false means OOM. */
   memoryGuard: (() => boolean) | null = null;
   private notifyFlags = 0;
