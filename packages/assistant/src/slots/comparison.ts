@@ -18,7 +18,7 @@ export interface ComparisonSlot {
 }
 
 const OVER =
-  /\b(?:(year|quarter|month|week)[ -](?:over|on)[ -](?:year|quarter|month|week)|(yoy|y\/y|qoq|q\/q|mom|m\/m|wow|w\/w))\b/;
+  /\b(?:(year|quarter|month|week)[ -](?:over|on)[ -](?:year|quarter|month|week)|(yoy|y\/y|qoq|q\/q|mom|m\/m|w\/w))\b/;
 const ABBREVIATED: Record<string, TimeGrain> = {
   yoy: 'year',
   'y/y': 'year',
@@ -26,7 +26,7 @@ const ABBREVIATED: Record<string, TimeGrain> = {
   'q/q': 'quarter',
   mom: 'month',
   'm/m': 'month',
-  wow: 'week',
+
   'w/w': 'week',
 };
 const VERSUS = /\b(?:vs\.?|versus|compared (?:to|with)|in comparison (?:to|with)|against|relative to)\s+/;

@@ -103,6 +103,8 @@ const cases: [string, string, Expected][] = [
     SAT_2025_11_22,
     { time: '2025-01-01..2026-01-01 year', comparison: 'explicit 2023-01-01..2024-01-01' },
   ],
+  // "wow" is an exclamation, not week over week.
+  ['wow, revenue by region is up', SAT_2025_11_22, { comparison: null, dimensions: ['region'] }],
   [
     'revenue growth yoy',
     SAT_2025_11_22,
