@@ -89,6 +89,28 @@ describe('pipeline', () => {
     }
   });
 
+  it('survives a failing background rebuild and keeps serving the old index', async () => {
+    const errors: unknown[] = [];
+    const suggest = new SuggestService({
+      pipeline: { rebuildIntervalMs: 20, onError: (e) => errors.push(e) },
+    });
+    await suggest.load('t', [{ text: 'margin by product', weight: 5 }]);
+    const { suggester, pipeline } = suggest.tenant('t');
+    const replace = vi.spyOn(suggester, 'replace').mockImplementation(() => {
+      throw new Error('disk on fire');
+    });
+    suggest.start();
+    try {
+      await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0), { timeout: 2000 });
+    } finally {
+      suggest.stop();
+      replace.mockRestore();
+    }
+    expect((errors[0] as Error).message).toBe('disk on fire');
+    expect(pipeline.failures).toBeGreaterThan(0);
+    expect(texts(suggest.suggest('t', { query: 'margin' }))).toEqual(['margin by product']);
+  });
+
   it('purges blocked phrases from the index and the log at rebuild', async () => {
     const suggest = service();
     await suggest.load('t', [

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '@parley/kit';
 import { buildIndex, buildIndexAsync } from '../index/builder.js';
 import { parseQuery } from '../query.js';
+import { Decay } from '../ranking/decay.js';
 import type { Suggester } from '../suggester.js';
 import { type AggregatorOptions, QueryAggregator } from './aggregator.js';
 
@@ -11,6 +12,8 @@ export interface PipelineOptions extends AggregatorOptions {
   rebuildIntervalMs: number;
   /** A delta with more phrases than this triggers a full rebuild instead (default 50,000). */
   maxDelta: number;
+  /** Where failures of the background flushes and rebuilds go (default: dropped after counting). */
+  onError?: (error: unknown) => void;
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: Omit<PipelineOptions, keyof AggregatorOptions> = {
@@ -41,6 +44,8 @@ export class SuggestPipeline {
   private readonly clock: Clock;
   private rebuilding: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
+  /** Background flushes or rebuilds that failed (the previous index kept serving). */
+  failures = 0;
 
   constructor(
     suggester: Suggester,
@@ -70,7 +75,7 @@ export class SuggestPipeline {
 
   private buildDelta(): void {
     if (this.aggregator.changedCount > this.options.maxDelta) {
-      void this.rebuild();
+      this.inBackground(this.rebuild());
       return;
     }
     // The delta holds every phrase changed since the main index was built, at its current weight.
@@ -90,8 +95,8 @@ export class SuggestPipeline {
   start(): void {
     if (this.timers.length > 0) return;
     this.timers = [
-      setInterval(() => this.flush(), this.options.deltaIntervalMs),
-      setInterval(() => void this.rebuild(), this.options.rebuildIntervalMs),
+      setInterval(() => this.inBackground(async () => this.flush()), this.options.deltaIntervalMs),
+      setInterval(() => this.inBackground(this.rebuild()), this.options.rebuildIntervalMs),
     ];
     for (const timer of this.timers) timer.unref();
   }
@@ -101,9 +106,18 @@ export class SuggestPipeline {
     this.timers = [];
   }
 
+  /** A timer's work must never become an unhandled rejection: it is reported and survived. */
+  private inBackground(work: Promise<void> | (() => Promise<void>)): void {
+    const promise = typeof work === 'function' ? work() : work;
+    promise.catch((error: unknown) => {
+      this.failures++;
+      this.options.onError?.(error);
+    });
+  }
+
   private async runRebuild(): Promise<void> {
     const now = this.clock.now();
-    const decay = this.suggester.decay.rebase(now).decay;
+    const decay = new Decay(this.suggester.options.halfLifeMs, now);
     const { blocklist, history } = this.suggester;
     if (!blocklist.empty) {
       this.aggregator.purge((key) => blocklist.blocks(key));

@@ -22,12 +22,4 @@ export class Decay {
   valueAt(weight: number, now: number): number {
     return weight * 2 ** ((this.landmarkMs - now) / this.halfLifeMs);
   }
-
-  /** The same decay with a new landmark, and the factor that converts old weights to it. */
-  rebase(landmarkMs: number): { decay: Decay; factor: number } {
-    return {
-      decay: new Decay(this.halfLifeMs, landmarkMs),
-      factor: 2 ** ((this.landmarkMs - landmarkMs) / this.halfLifeMs),
-    };
-  }
 }
