@@ -103,7 +103,9 @@ export async function metricsApi(app: FastifyInstance, options: MetricsApiOption
       } catch (error) {
         if (error instanceof QueryError) return sendError(reply, error.errorType, error.message);
         if (error instanceof TenantError) return sendError(reply, 'bad_data', error.message);
-        throw error;
+        // Anything else is our fault: logged in full, answered in Prometheus's shape without details.
+        request.log.error({ err: error }, 'metrics API request failed');
+        return sendError(reply, 'internal', 'internal error');
       }
     };
 

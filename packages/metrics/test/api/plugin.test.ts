@@ -353,3 +353,19 @@ describe('cardinality limits', () => {
     await app.close();
   });
 });
+
+describe('internal errors', () => {
+  it('answers 500 in Prometheus shape without leaking details', async () => {
+    const app = Fastify({ logger: false });
+    await app.register(metricsApi, {
+      storage: new Storage(),
+      resolveTenant: () => {
+        throw new Error('secret database password in message');
+      },
+    });
+    const res = await app.inject({ url: '/api/v1/query?query=up' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ status: 'error', errorType: 'internal', error: 'internal error' });
+    await app.close();
+  });
+});
