@@ -46,7 +46,7 @@ describe('maxmemory', () => {
     // About a third of all keys fit, so random eviction would keep ~17 of the 50 hot keys;
     // sampled LRU keeps most of them (approximate, like Redis's with 5 samples).
     const hot = await redis.exists(...Array.from({ length: 50 }, (_, i) => `hot${i}`));
-    expect(hot).toBeGreaterThanOrEqual(35);
+    expect(hot, `hot keys kept: ${hot}`).toBeGreaterThanOrEqual(35);
   });
 
   it('volatile-ttl evicts keys with the nearest expiry and never persistent ones; OOM when none left', async () => {
@@ -55,8 +55,10 @@ describe('maxmemory', () => {
     for (let i = 0; i < 200; i++) await redis.set(`keep${i}`, 'x'.repeat(100));
     for (let i = 0; i < 400; i++) await redis.set(`tmp${i}`, 'x'.repeat(100), 'EX', 1000 + i);
     expect(await redis.exists(...Array.from({ length: 200 }, (_, i) => `keep${i}`))).toBe(200);
-    expect(await redis.exists('tmp399')).toBe(1);
-    expect(await redis.exists('tmp0')).toBe(0);
+    // Sampled, so approximate: keys expiring soonest go first far more often than the latest ones.
+    const early = await redis.exists(...Array.from({ length: 100 }, (_, i) => `tmp${i}`));
+    const late = await redis.exists(...Array.from({ length: 100 }, (_, i) => `tmp${300 + i}`));
+    expect(early).toBeLessThan(late);
     await expect(async () => {
       for (let i = 0; i < 2000; i++) await redis.set(`more${i}`, 'x'.repeat(100));
     }).rejects.toThrow('OOM');

@@ -83,7 +83,7 @@ describe('append-only file', () => {
     for (let i = 0; i < 2000; i++) await redis.rpush('big', String(i));
     await redis.bgrewriteaof();
     await redis.set('after', 'rewrite');
-    for (let i = 0; i < 50 && (await redis.info('persistence')).includes('aof_rewrite_in_progress:1'); i++)
+    for (let i = 0; i < 500 && (await redis.info('persistence')).includes('aof_rewrite_in_progress:1'); i++)
       await new Promise((r) => setTimeout(r, 20));
     await redis.set('after2', 'rewrite');
     expect(readFileSync(join(dir, 'appendonly.aof')).subarray(0, 8).toString()).toBe('PARLEYDB');
@@ -152,7 +152,7 @@ describe('snapshots', () => {
     expect(await redis.save()).toBe('OK');
     await redis.set('later', 'x');
     expect(await redis.bgsave()).toBe('Background saving started');
-    for (let i = 0; i < 50 && (await redis.info('persistence')).includes('rdb_bgsave_in_progress:1'); i++)
+    for (let i = 0; i < 500 && (await redis.info('persistence')).includes('rdb_bgsave_in_progress:1'); i++)
       await new Promise((r) => setTimeout(r, 20));
     expect(Number(await redis.lastsave())).toBeGreaterThan(Date.now() / 1000 - 10);
     await h.stop();
@@ -183,7 +183,7 @@ describe('snapshots', () => {
         .set('key:1', 'changed')
         .del('key:2')
         .exec();
-      for (let i = 0; i < 100 && (await redis.info('persistence')).includes('rdb_bgsave_in_progress:1'); i++)
+      for (let i = 0; i < 500 && (await redis.info('persistence')).includes('rdb_bgsave_in_progress:1'); i++)
         await new Promise((r) => setTimeout(r, 20));
       const { records, problem } = decodeSnapshot(readFileSync(join(dir, 'dump.prdb')));
       expect(problem).toBeNull();
@@ -266,7 +266,7 @@ describe('SHUTDOWN', () => {
     await redis.set('kept', 'yes');
     expect(await redis.role()).toEqual(['master', 0, []]);
     await redis.call('shutdown', 'SAVE').catch(() => undefined);
-    for (let i = 0; i < 50 && !stopped; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && !stopped; i++) await new Promise((r) => setTimeout(r, 20));
     expect(stopped).toBe(true);
     redis.disconnect();
     const again = await startHarness({ dir });

@@ -187,11 +187,17 @@ export class Eviction {
     if (pool.length > POOL_SIZE) pool.shift();
   }
 
-  /** Next `count` keys from a rotating cursor over the dictionary (or expires). */
+  /**
+   * `count` keys from a rotating cursor over the dictionary (or expires), skipping a random
+   * number of keys before each one so that a sample is spread over the keyspace rather than
+   * being a run of neighbours in insertion order.
+   */
   private sample(db: Database, volatile: boolean, count: number): string[] {
     const source = volatile ? db.expires : db.dict;
+    const spread = Math.max(1, Math.min(32, Math.floor(source.size / 64)));
     const out: string[] = [];
     let cursor = this.cursors.get(db);
+    let skip = Math.floor(Math.random() * spread);
     for (let wraps = 0; out.length < count && wraps < 2; ) {
       if (!cursor) cursor = source.keys();
       const next = cursor.next();
@@ -200,7 +206,12 @@ export class Eviction {
         wraps++;
         continue;
       }
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
       out.push(next.value);
+      skip = Math.floor(Math.random() * spread);
     }
     if (cursor) this.cursors.set(db, cursor);
     else this.cursors.delete(db);
