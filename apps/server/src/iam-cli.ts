@@ -35,7 +35,7 @@ async function withIam<T>(
     try {
       return await work(iam, database);
     } finally {
-      await iam.state.close();
+      await iam.close();
     }
   } finally {
     redis?.disconnect();

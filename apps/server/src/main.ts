@@ -75,7 +75,7 @@ export async function startServer(
     stopping ??= (async () => {
       shuttingDown = true;
       await app.close();
-      await iam.state.close();
+      await iam.close();
       redis?.disconnect();
       await database.close();
     })();

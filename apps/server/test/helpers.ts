@@ -72,7 +72,7 @@ export async function createTestAppWithIam(
     iam,
     async close() {
       await app.close();
-      await iam.state.close();
+      await iam.close();
       await database.close();
     },
   };

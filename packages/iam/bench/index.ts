@@ -169,7 +169,7 @@ const suite: BenchSuite = {
     } finally {
       await app.close();
       await bare.close();
-      await iam.state.close();
+      await iam.close();
       await database.close();
     }
     return rows;

@@ -41,6 +41,11 @@ export interface IamOptions {
   refreshTtlMs: number;
   rateLimits: RateLimits;
   throttle: LoginThrottle;
+  /**
+   * How often the signing keys are re-read from the database, bounding how long a process keeps
+   * a key revoked elsewhere when no invalidation reaches it (no Redis, or a lost message).
+   */
+  keyRefreshMs?: number;
 }
 
 /** Who performs an administrative change, for its audit event. */
@@ -67,6 +72,7 @@ export class Iam {
   readonly sessions: Sessions;
   readonly audit: AuditLog;
   readonly rateLimits: RateLimits;
+  private keyRefresh: NodeJS.Timeout | undefined;
 
   private constructor(options: IamOptions) {
     this.db = options.db;
@@ -103,7 +109,18 @@ export class Iam {
   static async open(options: IamOptions): Promise<Iam> {
     const iam = new Iam(options);
     await iam.keys.start();
+    iam.keyRefresh = setInterval(
+      () => void iam.keys.reload().catch(() => {}),
+      options.keyRefreshMs ?? 30_000,
+    );
+    iam.keyRefresh.unref();
     return iam;
+  }
+
+  /** Stops the key refresh and closes the shared state (Redis subscription). */
+  async close(): Promise<void> {
+    clearInterval(this.keyRefresh);
+    await this.state.close();
   }
 
   async tenantIds(): Promise<string[]> {

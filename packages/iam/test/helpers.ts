@@ -46,7 +46,7 @@ export async function createTestIam(overrides: Partial<IamOptions> = {}): Promis
     iam,
     database,
     async close() {
-      await state.close();
+      await iam.close();
       await database.close();
     },
   };

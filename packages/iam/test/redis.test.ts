@@ -112,8 +112,8 @@ describe('two API processes on one database and one Redis', () => {
     if (keys.length > 0) await clients[0]!.del(...keys);
     await appOne?.close();
     await appTwo?.close();
-    await one?.state.close();
-    await two?.state.close();
+    await one?.close();
+    await two?.close();
     for (const c of clients) c.disconnect();
     await database?.close();
   });
