@@ -45,34 +45,36 @@ function* prepare(entries: Iterable<IndexEntry>): Generator<void, Keyed[]> {
       }
     }
   }
-  const keyed: Keyed[] = [...byKey.values()];
-  return yield* sortInSlices(keyed);
+  const sorted = yield* sortInSlices([...byKey.keys()]);
+  return sorted.map((key) => byKey.get(key)!);
 }
 
-const byKey = (a: Keyed, b: Keyed) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-
 /**
- * Merge sort that yields between runs and during merges, so sorting a million keys never holds
- * the event loop for more than a slice.
+ * Sorts strings in code-unit order: runs by the engine's native sort, then merge passes that
+ * yield as they go, so sorting a million keys never holds the event loop for more than a slice.
  */
-function* sortInSlices(items: Keyed[]): Generator<void, Keyed[]> {
+function* sortInSlices(items: string[]): Generator<void, string[]> {
   const run = SLICE * 16;
   for (let start = 0; start < items.length; start += run) {
-    const sorted = items.slice(start, start + run).sort(byKey);
+    const sorted = items.slice(start, start + run).sort();
     for (let i = 0; i < sorted.length; i++) items[start + i] = sorted[i]!;
     yield;
   }
   let from = items;
-  let to: Keyed[] = new Array(items.length);
+  let to: string[] = new Array(items.length);
   for (let width = run; width < items.length; width *= 2) {
+    let untilYield = run;
     for (let left = 0; left < items.length; left += 2 * width) {
       const middle = Math.min(left + width, items.length);
       const end = Math.min(left + 2 * width, items.length);
       let i = left;
       let j = middle;
       for (let k = left; k < end; k++) {
-        to[k] = i < middle && (j >= end || byKey(from[i]!, from[j]!) <= 0) ? from[i++]! : from[j++]!;
-        if (k % (SLICE * 16) === 0) yield;
+        to[k] = i < middle && (j >= end || from[i]! <= from[j]!) ? from[i++]! : from[j++]!;
+        if (--untilYield === 0) {
+          untilYield = run;
+          yield;
+        }
       }
     }
     [from, to] = [to, from];
