@@ -200,58 +200,76 @@ describe('snapshots', () => {
 });
 
 describe('crash safety', () => {
-  it('kill -9 while a client writes: with appendfsync always every acknowledged write survives', async () => {
-    const dir = tempDir();
-    const script = fileURLToPath(new URL('./fixtures/server-process.ts', import.meta.url));
-    const startChild = () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', script, dir, 'always'], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const port = new Promise<number>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /port (\d+)/.exec(out);
-          if (match) resolve(Number(match[1]));
-        });
-        child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-      });
-      return { child, port };
-    };
-    const first = startChild();
-    const redis = new Redis({
-      port: await first.port,
-      host: '127.0.0.1',
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
+  const script = fileURLToPath(new URL('./fixtures/server-process.ts', import.meta.url));
+  const startChild = (dir: string, fsync: string) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, dir, fsync], {
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
+    const port = new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /port (\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+    });
+    return { child, port };
+  };
+
+  /** Writes k0, k1... until the server is killed; returns when each write was acknowledged. */
+  async function writeUntilKilled(port: number, killAfterMs: number, kill: () => void): Promise<number[]> {
+    const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
     redis.on('error', () => {});
-    let acknowledged = 0;
+    const acked: number[] = [];
     const writer = (async () => {
       for (;;) {
         try {
-          await redis.set(`k${acknowledged}`, String(acknowledged));
-          acknowledged++;
+          await redis.set(`k${acked.length}`, String(acked.length));
+          acked.push(Date.now());
         } catch {
           return;
         }
       }
     })();
-    await new Promise((r) => setTimeout(r, 600));
-    first.child.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, killAfterMs));
+    kill();
     await writer;
     redis.disconnect();
-    expect(acknowledged).toBeGreaterThan(10);
-    const second = startChild();
+    return acked;
+  }
+
+  async function survivors(dir: string, count: number): Promise<(string | null)[]> {
+    const second = startChild(dir, 'everysec');
     const check = new Redis({ port: await second.port, host: '127.0.0.1' });
     try {
-      const keys = Array.from({ length: acknowledged }, (_, i) => `k${i}`);
-      const values = await check.mget(...keys);
-      expect(values).toEqual(keys.map((_, i) => String(i)));
+      return await check.mget(...Array.from({ length: count }, (_, i) => `k${i}`));
     } finally {
       check.disconnect();
       second.child.kill('SIGKILL');
     }
+  }
+
+  it('kill -9 while a client writes: with appendfsync always every acknowledged write survives', async () => {
+    const dir = tempDir();
+    const first = startChild(dir, 'always');
+    const acked = await writeUntilKilled(await first.port, 600, () => first.child.kill('SIGKILL'));
+    expect(acked.length).toBeGreaterThan(10);
+    expect(await survivors(dir, acked.length)).toEqual(acked.map((_, i) => String(i)));
+  });
+
+  it('kill -9 with appendfsync everysec loses at most about the last second', async () => {
+    const dir = tempDir();
+    const first = startChild(dir, 'everysec');
+    let killedAt = 0;
+    const acked = await writeUntilKilled(await first.port, 1500, () => {
+      killedAt = Date.now();
+      first.child.kill('SIGKILL');
+    });
+    const values = await survivors(dir, acked.length);
+    acked.forEach((at, i) => {
+      if (at < killedAt - 1000) expect(values[i]).toBe(String(i));
+    });
   });
 });
 
