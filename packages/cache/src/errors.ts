@@ -23,7 +23,6 @@ export const errors = {
   invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
   timeoutNotFloat: 'ERR timeout is not a float or out of range',
   timeoutNegative: 'ERR timeout is negative',
-  timeoutOutOfRange: 'ERR timeout is out of range',
   bitOffset: 'ERR bit offset is not an integer or out of range',
   bitValue: 'ERR bit is not an integer or out of range',
   stringTooLong: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
@@ -32,7 +31,6 @@ export const errors = {
   zaddIncrPair: 'ERR INCR option supports a single increment-element pair',
   zaddNxXx: 'ERR XX and NX options at the same time are not compatible',
   zaddGtLtNx: 'ERR GT, LT, and/or NX options at the same time are not compatible',
-  notFloatScore: 'ERR value is not a valid float',
   resultNaN: 'ERR resulting score is not a number (NaN)',
   hashNotInteger: 'ERR hash value is not an integer',
   hashNotFloat: 'ERR hash value is not a float',
@@ -63,6 +61,7 @@ export const errors = {
     `ERR CONFIG SET failed (possibly related to argument '${name}') - argument couldn't be parsed into ${why} - ${value}`,
   noSuchClient: 'ERR No such client',
   clientName: 'ERR Client names cannot contain spaces, newlines or special characters.',
+  /** For the script runner (EVALSHA of an unknown script). */
   noScript: 'NOSCRIPT No matching script. Please use EVAL.',
   protocol: (what: string) => `ERR Protocol error: ${what}`,
   streamId: 'ERR Invalid stream ID specified as stream command argument',

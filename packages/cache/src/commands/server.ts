@@ -14,15 +14,15 @@ function dbsize(c: Client): void {
   c.writer.integer(c.db.size);
 }
 
-function flushArgs(argv: string[], name: string): void {
+/** FLUSHDB/FLUSHALL [ASYNC | SYNC]: both flush synchronously here. */
+function flushArgs(argv: string[]): void {
   if (argv.length > 2) throw new ReplyError(errors.syntax);
   if (argv.length === 2 && !['ASYNC', 'SYNC'].includes(argv[1]!.toUpperCase()))
     throw new ReplyError(errors.syntax);
-  void name;
 }
 
 function flushdb(c: Client, argv: string[]): void {
-  flushArgs(argv, 'flushdb');
+  flushArgs(argv);
   c.db.clear();
   c.engine.touchAllWatched(c.db);
   c.engine.dirty++;
@@ -30,7 +30,7 @@ function flushdb(c: Client, argv: string[]): void {
 }
 
 function flushall(c: Client, argv: string[]): void {
-  flushArgs(argv, 'flushall');
+  flushArgs(argv);
   for (const db of c.engine.dbs) db.clear();
   c.engine.touchAllWatched(null);
   c.engine.dirty++;

@@ -292,12 +292,8 @@ function zrangeGeneric(kind: RangeKind, reverse: boolean, generic: boolean) {
   return (c: Client, argv: string[]) => {
     const q = rangeQuery(argv, 4, kind, reverse, generic);
     const members = getZset(c, argv[1]!);
-    if (!members) {
-      if (q.kind !== 'rank') selectRange(new SortedSet(), q); // still validates the bounds
-      c.writer.array(0);
-      return;
-    }
-    writeScored(c, selectRange(members, q), q.withScores);
+    // Bounds are validated even when the key is missing.
+    writeScored(c, selectRange(members ?? new SortedSet(), q), q.withScores);
   };
 }
 
@@ -474,13 +470,12 @@ function zremrange(kind: RangeKind) {
       start: argv[2]!,
       stop: argv[3]!,
     };
+    // Bounds are validated even when the key is missing, so a bad range is always an error.
+    const nodes = selectRange(members ?? new SortedSet(), q);
     if (!members) {
-      if (kind !== 'rank') selectRange(new SortedSet(), q);
-      else intArg(argv[2]!) + intArg(argv[3]!);
       c.writer.integer(0);
       return;
     }
-    const nodes = selectRange(members, q);
     for (const node of nodes) members.delete(node.member);
     if (nodes.length > 0) {
       c.changed(argv[1]!, `zremrangeby${kind}`, zset);
