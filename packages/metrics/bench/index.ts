@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchRow, BenchSuite } from '@parley/kit/bench';
 import Fastify from 'fastify';
+import snappy from 'snappyjs';
 import { metricsApi } from '../src/api/plugin.js';
 import { writeBlock } from '../src/block.js';
 import { Head } from '../src/head.js';
-import { encodeWriteRequest } from '../src/ingest/remote-write.js';
+import { ProtoWriter } from '../src/ingest/protobuf.js';
 import { Storage } from '../src/tenancy.js';
 import { type Dataset, generate } from './dataset.js';
 import { type PrometheusPeer, startPrometheus } from './prometheus.js';
@@ -57,19 +58,42 @@ function appendInProcess(data: Dataset, rounds: number): { rate: number; bytesPe
   return { rate: best, bytesPerSample };
 }
 
-/** Remote-write requests as a Prometheus client batches them: ≤ 2000 samples, time-ordered. */
+/**
+ * Remote-write requests as a Prometheus client batches them: ≤ 2000 samples, time-ordered. Each
+ * series' label fields are encoded once and reused, as a client's series cache would.
+ */
 function* encodeRequests(data: Dataset, batch = 2000): IterableIterator<Uint8Array> {
-  let pending: { labels: Dataset['series'][number]; samples: { t: number; v: number }[] }[] = [];
+  const labelBytes = data.series.map((labels) => {
+    const w = new ProtoWriter();
+    for (const l of labels)
+      w.message(1, (lw) => {
+        lw.string(1, l.name);
+        lw.string(2, l.value);
+      });
+    return w.finish().slice();
+  });
+  let w = new ProtoWriter();
+  let pending = 0;
   for (let k = 0; k < data.times.length; k++) {
+    const t = data.times[k]!;
+    const values = data.values[k]!;
     for (let i = 0; i < data.series.length; i++) {
-      pending.push({ labels: data.series[i]!, samples: [{ t: data.times[k]!, v: data.values[k]![i]! }] });
-      if (pending.length === batch) {
-        yield encodeWriteRequest(pending);
-        pending = [];
+      w.message(1, (ts) => {
+        ts.raw(labelBytes[i]!);
+        ts.message(2, (sw) => {
+          sw.double(1, values[i]!);
+          sw.tag(2, 0);
+          sw.varint(t);
+        });
+      });
+      if (++pending === batch) {
+        yield snappy.compress(w.finish());
+        w = new ProtoWriter();
+        pending = 0;
       }
     }
   }
-  if (pending.length > 0) yield encodeWriteRequest(pending);
+  if (pending > 0) yield snappy.compress(w.finish());
 }
 
 async function post(url: string, body: Uint8Array): Promise<number> {

@@ -147,6 +147,13 @@ export class ProtoWriter {
     this.pos += bytes.length;
   }
 
+  /** Appends bytes already in wire format (e.g. a pre-encoded field). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   /** Writes a nested message produced by `fn` as a length-delimited field, in place. */
   message(field: number, fn: (w: ProtoWriter) => void): void {
     this.tag(field, 2);
