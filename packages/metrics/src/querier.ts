@@ -45,8 +45,10 @@ export class MergeQuerier implements Querier {
   }
 
   select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesData[] {
+    const blocks = this.overlapping(mint, maxt);
+    if (blocks.length === 1) return selectOne(blocks[0]!, matchers, mint, maxt);
     const byKey = new Map<string, SeriesData>();
-    for (const block of this.overlapping(mint, maxt)) {
+    for (const block of blocks) {
       for (const ref of postingsForMatchers(block, matchers)) {
         const labels = block.series(ref);
         if (!labels) continue;
@@ -94,4 +96,21 @@ export class MergeQuerier implements Querier {
     }
     return [...values].sort();
   }
+}
+
+/** One block holds each series once: no merging needed. */
+function selectOne(
+  block: BlockReader,
+  matchers: readonly Matcher[],
+  mint: number,
+  maxt: number,
+): SeriesData[] {
+  const out: SeriesData[] = [];
+  for (const ref of postingsForMatchers(block, matchers)) {
+    const labels = block.series(ref);
+    if (!labels) continue;
+    const samples = block.samples(ref, mint, maxt);
+    if (samples.length > 0) out.push({ labels, samples });
+  }
+  return out;
 }
