@@ -54,14 +54,15 @@ function writeDod(w: BitWriter, dod: number, small: readonly [number, number, nu
 }
 
 function readDod(r: BitReader, small: readonly [number, number, number]): number {
-  // Prefix 0, 10, 110, 1110 or 1111: count the leading ones (at most four).
-  let ones = 0;
+  if (r.readBit() === 0) return 0;
+  // Prefix 10, 110, 1110 or 1111: count the leading ones (at most four).
+  let ones = 1;
   while (ones < 4 && r.readBit() === 1) ones++;
-  if (ones === 0) return 0;
   if (ones === 4) return r.readVarint();
   const bits = small[ones - 1]!;
   const v = r.readBits(bits);
-  return v >= 2 ** (bits - 1) ? v - 2 ** bits : v;
+  // bits ≤ 24, so int32 shifts are exact.
+  return v >= 1 << (bits - 1) ? v - (1 << bits) : v;
 }
 
 const T_BUCKETS = [14, 17, 20] as const;

@@ -387,7 +387,8 @@ class Evaluation {
     )
       args[0] = { type: 'vector', samples: args[0].samples.map((s) => ({ ...s, t })) };
     const result = def.call({ t, args, exprs: expr.args, range, offset });
-    if (result.type === 'vector' && !KEEPS_METRIC_NAME.has(expr.func)) assertUniqueLabelSets(result.samples);
+    if (result.type === 'vector' && !KEEPS_METRIC_NAME.has(expr.func) && !fromOneMetric(expr))
+      assertUniqueLabelSets(result.samples);
     return result;
   }
 
@@ -423,6 +424,18 @@ class Evaluation {
 
 function unwrap(expr: Expr): Expr {
   return expr.kind === 'ParenExpr' ? unwrap(expr.expr) : expr;
+}
+
+/**
+ * A function applied directly to a selector of one metric name: its inputs differ in more than
+ * the name, so dropping the name cannot make two outputs collide and the check can be skipped.
+ */
+function fromOneMetric(call: Call): boolean {
+  const first = call.args[0];
+  if (!first) return false;
+  const arg = unwrap(first);
+  const sel = arg.kind === 'MatrixSelector' ? arg.vector : arg;
+  return sel.kind === 'VectorSelector' && sel.name !== undefined;
 }
 
 function assertUniqueLabelSets(samples: Sample[]): void {
