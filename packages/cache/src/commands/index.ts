@@ -6,6 +6,7 @@ import { genericCommands } from './generic.js';
 import { hashCommands } from './hashes.js';
 import { listCommands } from './lists.js';
 import { pubsubCommands } from './pubsub.js';
+import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
 import { streamCommands } from './streams.js';
@@ -28,6 +29,7 @@ const groups: [string, CommandSpec[]][] = [
   ['stream', streamCommands],
   ['pubsub', pubsubCommands],
   ['transactions', transactionCommands],
+  ['scripting', scriptingCommands],
 ];
 
 export const commandTable: CommandSpec[] = groups.flatMap(([group, specs]) =>
