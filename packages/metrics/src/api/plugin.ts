@@ -69,16 +69,25 @@ export async function metricsApi(app: FastifyInstance, options: MetricsApiOption
   const bodyLimit = options.bodyLimit ?? 16 * 1024 * 1024;
 
   // Prometheus accepts every read parameter in the query string or a form body.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    const out: Params = {};
-    for (const [k, v] of new URLSearchParams(body as string)) {
-      const prev = out[k];
-      out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
-    done(null, out);
-  });
+  // Parsers are added only where the host application has none (it may already parse forms).
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded'))
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_req, body, done) => {
+        const out: Params = {};
+        for (const [k, v] of new URLSearchParams(body as string)) {
+          const prev = out[k];
+          out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+        }
+        done(null, out);
+      },
+    );
   for (const type of ['application/x-protobuf', 'application/octet-stream'])
-    app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+    if (!app.hasContentTypeParser(type))
+      app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit }, (_req, body, done) =>
+        done(null, body),
+      );
 
   const params = (request: FastifyRequest): Params => ({
     ...((request.query as Params | undefined) ?? {}),

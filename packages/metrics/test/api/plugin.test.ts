@@ -369,3 +369,24 @@ describe('internal errors', () => {
     await app.close();
   });
 });
+
+describe('mounting', () => {
+  it('coexists with a host that already parses forms and protobuf', async () => {
+    const app = Fastify();
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
+    app.addContentTypeParser('application/x-protobuf', { parseAs: 'buffer' }, (_req, body, done) =>
+      done(null, body),
+    );
+    await app.register(metricsApi, { storage: new Storage(), resolveTenant: () => 'acme' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/query',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'query=1%2B2&time=10',
+    });
+    expect(res.json().data).toEqual({ resultType: 'scalar', result: [10, '3'] });
+    await app.close();
+  });
+});
