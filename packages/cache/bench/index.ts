@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { BenchRow, BenchSuite } from '@parley/kit/bench';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 
 /**
  * Parley cache against a real redis-server started here on a free loopback port, both driven by
@@ -110,7 +110,12 @@ interface Figures {
 }
 
 /** Runs redis-benchmark --csv and parses "test","rps","avg","min","p50","p95","p99","max". */
-async function benchmark(port: number, pipeline: number, requests: number): Promise<Map<string, Figures>> {
+async function benchmark(
+  port: number,
+  pipeline: number,
+  requests: number,
+  tests: string,
+): Promise<Map<string, Figures>> {
   const args = [
     '-h',
     '127.0.0.1',
@@ -123,7 +128,7 @@ async function benchmark(port: number, pipeline: number, requests: number): Prom
     '-P',
     String(pipeline),
     '-t',
-    TESTS,
+    tests,
     '--csv',
   ];
   const { stdout } = await run('redis-benchmark', args, { maxBuffer: 1 << 20 });
@@ -182,13 +187,13 @@ const suite: BenchSuite = {
         log(
           `redis-benchmark -c 50 -n ${requests} -P ${pipeline} -t <test> --csv, alternating servers per test`,
         );
-        for (let test of TESTS.split(',')) {
+        for (const test of TESTS.split(',')) {
           // Alternating per test keeps both servers under the same background load.
-          const [figures] = [...(await benchmark(parley.port, pipeline, requests, test)).values()];
-          const [peer] = [...(await benchmark(redis.port, pipeline, requests, test)).values()];
+          const name = test.toUpperCase();
+          const figures = (await benchmark(parley.port, pipeline, requests, test)).get(name);
+          const peer = (await benchmark(redis.port, pipeline, requests, test)).get(name);
           if (!figures || !peer) continue;
-          test = test.toUpperCase();
-          const label = `${test} -P ${pipeline}`;
+          const label = `${name} -P ${pipeline}`;
           rows.push({
             name: `${label} ops/s`,
             value: figures.rps,

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import Redis, { type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { type CacheServer, type StartOptions, startCacheServer } from '../src/index.js';
 
 /** A server on a free port plus ioredis clients that are all closed by `stop()`. */

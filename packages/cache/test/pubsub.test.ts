@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, rawExchange, resp, startHarness } from './helpers.js';
 
-function nextMessage(redis: import('ioredis').default, event: 'message' | 'pmessage' = 'message') {
+function nextMessage(redis: import('ioredis').Redis, event: 'message' | 'pmessage' = 'message') {
   return new Promise<string[]>((resolve) => {
     redis.once(event, (...args: string[]) => resolve(args));
   });

@@ -1,5 +1,5 @@
 import { ManualClock } from '@parley/kit';
-import type Redis from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './helpers.js';
 

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { ConfigError } from '../config.js';
 import { errors, ReplyError } from '../errors.js';
 import { globMatch } from '../glob.js';
+import type { Database } from '../keyspace/db.js';
 import type { Client } from '../server/client.js';
 import { formatNotifyFlags, parseNotifyFlags } from '../server/notify.js';
 import { intArg, parseDouble } from './args.js';
@@ -155,8 +156,22 @@ function infoSections(c: Client): Record<string, Section> {
     keyspace: () =>
       engine.dbs
         .filter((db) => db.size > 0)
-        .map((db) => [`db${db.id}`, `keys=${db.size},expires=${db.expires.size},avg_ttl=0`]),
+        .map((db) => [
+          `db${db.id}`,
+          `keys=${db.size},expires=${db.expires.size},avg_ttl=${averageTtl(db, engine.clock.now())}`,
+        ]),
   };
+}
+
+/** Average remaining TTL in ms over (at most) the first 100 keys with an expiry, like Redis's estimate. */
+function averageTtl(db: Database, now: number): number {
+  let total = 0;
+  let n = 0;
+  for (const at of db.expires.values()) {
+    total += Math.max(0, at - now);
+    if (++n >= 100) break;
+  }
+  return n === 0 ? 0 : Math.round(total / n);
 }
 
 const DEFAULT_SECTIONS = [
