@@ -4,6 +4,7 @@ import { errors, ReplyError } from '../errors.js';
 import { Client } from '../server/client.js';
 import type { CacheEngine } from '../server/engine.js';
 import { errorText, respToLua, writeLua } from './convert.js';
+import { stripLua } from './strip.js';
 import { type LuaValue, luaVm, type ScriptHost } from './vm.js';
 
 /** Script errors as Redis 7 words them (script_lua.c, script.c). */
@@ -35,8 +36,10 @@ const COMPILE_CHECK = Buffer.from(
  * call to one value gives Redis's result for `return a, b`.
  */
 function asFunction(body: string): Buffer {
-  return Buffer.from(`return ((function() ${body}\nend)())`, 'latin1');
+  return Buffer.from(`return ((function() ${stripLua(body)}\nend)())`, 'latin1');
 }
+
+const COMPILE_CHECK_SHA = sha1hex(COMPILE_CHECK.toString('latin1'));
 
 export function sha1hex(body: string): string {
   return createHash('sha1').update(body, 'latin1').digest('hex');
@@ -71,7 +74,7 @@ export class Scripting {
   load(body: string, sha = sha1hex(body)): string {
     if (this.scripts.has(sha)) return sha;
     const host: ScriptHost = { call: () => null, log: () => {}, setResp: () => {} };
-    const result = luaVm.run(host, COMPILE_CHECK, [], [Buffer.from(body, 'latin1')], 0);
+    const result = luaVm.run(host, COMPILE_CHECK, COMPILE_CHECK_SHA, [], [Buffer.from(body, 'latin1')], 0);
     if (Buffer.isBuffer(result)) throw new ReplyError(scriptErrors.compile(result.toString('latin1')));
     this.scripts.set(sha, asFunction(body));
     return sha;
@@ -96,6 +99,7 @@ export class Scripting {
       result = luaVm.run(
         run,
         body,
+        sha,
         keys.map((key) => Buffer.from(key, 'latin1')),
         args.map((arg) => Buffer.from(arg, 'latin1')),
         this.engine.config.number('busy-reply-threshold'),

@@ -1,4 +1,4 @@
-import { type LuaEngine, type ReplyValue as LuaValue, load } from 'lua-redis-wasm';
+import { encodeArgs, type LuaEngine, type ReplyValue as LuaValue, load } from 'lua-redis-wasm';
 import { REDIS_VERSION } from '../commands/connection.js';
 
 export type { LuaValue };
@@ -18,9 +18,27 @@ export interface ScriptHost {
 const FUEL_PER_MS = 200_000;
 const MAX_FUEL = 2 ** 31 - 1;
 
-/** The exports of the pinned lua-redis-wasm build that the budget needs (not in its typings). */
-interface LimitExports {
-  _set_limits?: (maxFuel: number, maxReplyBytes: number, maxArgBytes: number) => void;
+/**
+ * The internals of the pinned lua-redis-wasm 1.5.0 used here (not in its typings): the
+ * instruction budget setter, and the raw eval path. The public `evalWithArgs` hashes the whole
+ * script with a JavaScript SHA1 on every run (a tenth of BullMQ's time); the SHA1 is already
+ * known here. Both are checked at load time, with the public API as the fallback.
+ */
+interface EngineInternals {
+  exports: {
+    HEAPU8: Uint8Array;
+    _alloc(size: number): number;
+    _free_mem(ptr: number): void;
+    _set_limits?: (maxFuel: number, maxReplyBytes: number, maxArgBytes: number) => void;
+  };
+  callEvalWithArgs?: (
+    scriptPtr: number,
+    scriptLen: number,
+    argsPtr: number,
+    argsLen: number,
+    keys: number,
+  ) => unknown;
+  decodeResult?: (result: unknown, sha: string) => LuaValue;
 }
 
 /**
@@ -32,16 +50,45 @@ class LuaVm {
   private current: ScriptHost | null = null;
   private fuel = -1;
 
-  constructor(private readonly lua: LuaEngine) {}
+  private readonly internals: EngineInternals;
 
-  run(host: ScriptHost, body: Buffer, keys: Buffer[], args: Buffer[], timeLimitMs: number): LuaValue {
+  constructor(private readonly lua: LuaEngine) {
+    this.internals = lua as unknown as EngineInternals;
+  }
+
+  run(
+    host: ScriptHost,
+    body: Buffer,
+    sha: string,
+    keys: Buffer[],
+    args: Buffer[],
+    timeLimitMs: number,
+  ): LuaValue {
     if (this.current !== null) throw new Error('a script is already running');
     this.setBudget(timeLimitMs);
     this.current = host;
     try {
-      return this.lua.evalWithArgs(body, keys, args);
+      return this.evaluate(body, sha, keys, args);
     } finally {
       this.current = null;
+    }
+  }
+
+  private evaluate(body: Buffer, sha: string, keys: Buffer[], args: Buffer[]): LuaValue {
+    const { exports, callEvalWithArgs, decodeResult } = this.internals;
+    if (callEvalWithArgs === undefined || decodeResult === undefined)
+      return this.lua.evalWithArgs(body, keys, args);
+    const argv = encodeArgs([...keys, ...args]);
+    const bodyPtr = exports._alloc(body.length);
+    const argvPtr = exports._alloc(argv.length);
+    try {
+      exports.HEAPU8.set(body, bodyPtr);
+      exports.HEAPU8.set(argv, argvPtr);
+      const result = callEvalWithArgs.call(this.lua, bodyPtr, body.length, argvPtr, argv.length, keys.length);
+      return decodeResult.call(this.lua, result, sha);
+    } finally {
+      exports._free_mem(bodyPtr);
+      exports._free_mem(argvPtr);
     }
   }
 
@@ -62,8 +109,7 @@ class LuaVm {
   private setBudget(timeLimitMs: number): void {
     const fuel = timeLimitMs <= 0 ? MAX_FUEL : Math.min(MAX_FUEL, timeLimitMs * FUEL_PER_MS);
     if (fuel === this.fuel) return;
-    const exports = (this.lua as unknown as { exports: LimitExports }).exports;
-    exports._set_limits?.(fuel, 0, 0);
+    this.internals.exports._set_limits?.(fuel, 0, 0);
     this.fuel = fuel;
   }
 }

@@ -65,6 +65,10 @@ const cases: Case[] = [
   { name: 'global write refused', script: 'x = 5' },
   { name: 'compile error', script: 'syntax error here' },
   { name: 'runtime error', script: "error('boom')" },
+  {
+    name: 'line numbers after comments and indentation',
+    script: "--[[ a\n long comment ]]\n  local x = 1 -- note\n\n    error('late ' .. x)",
+  },
   { name: 'unknown command', script: "return redis.call('nosuch')" },
   { name: 'wrong arity inside a script', script: "return redis.call('get')" },
   { name: 'command not allowed in scripts', script: "return redis.call('subscribe', 'x')" },
