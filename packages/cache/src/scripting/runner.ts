@@ -32,11 +32,12 @@ const COMPILE_CHECK = Buffer.from(
 
 /**
  * Redis runs a script as the body of a function and keeps its first return value; the VM keeps
- * the last. Wrapping the body (on its first line, so line numbers do not move) and adjusting the
- * call to one value gives Redis's result for `return a, b`.
+ * the last. Wrapping the body (on its first line, so line numbers do not move) in a vararg
+ * function, as the main chunk is, and adjusting the call to one value gives Redis's result for
+ * `return a, b`.
  */
 function asFunction(body: string): Buffer {
-  return Buffer.from(`return ((function() ${stripLua(body)}\nend)())`, 'latin1');
+  return Buffer.from(`return ((function(...) ${stripLua(body)}\nend)())`, 'latin1');
 }
 
 const COMPILE_CHECK_SHA = sha1hex(COMPILE_CHECK.toString('latin1'));
@@ -87,7 +88,7 @@ export class Scripting {
    */
   run(c: Client, sha: string, keys: string[], args: string[], readOnly: boolean): void {
     const body = this.scripts.get(sha);
-    if (body === undefined || sha.length !== 40) throw new ReplyError(errors.noScript);
+    if (body === undefined) throw new ReplyError(errors.noScript);
     const caller = this.caller;
     caller.db = c.db;
     caller.writer.protocol = 2;

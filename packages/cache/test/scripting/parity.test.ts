@@ -84,6 +84,7 @@ const cases: Case[] = [
     keys: ['k'],
   },
   { name: 'multiple return values keep the first', script: 'return unpack({1, 2, 3})' },
+  { name: 'the main chunk is a vararg function', script: "return select('#', ...)" },
   {
     name: 'redis.call error aborts the script',
     script: "return redis.call('incr', KEYS[1])",
