@@ -65,6 +65,25 @@ export function registerIamCommands(program: Command, loadConfig: () => ServerCo
       }),
     );
 
+  tenants
+    .command('limits <slug>')
+    .description("Set the tenant's requests per minute per user, and per role (most generous role wins)")
+    .option('--user <n>', 'per user or API key', Number)
+    .option('--role <role=n...>', 'per role, e.g. --role analyst=300')
+    .action((slug: string, opts: { user?: number; role?: string[] }) =>
+      withIam(loadConfig(), async (iam) => {
+        const tenant = await requireTenant(iam.db, slug);
+        const roles = Object.fromEntries(
+          (opts.role ?? []).map((pair) => {
+            const [name, n] = pair.split('=');
+            return [name!, Number(n)];
+          }),
+        );
+        await iam.setTenantRateLimits(tenant.id, { userPerMinute: opts.user, roles });
+        out(`rate limits of ${slug}: ${JSON.stringify({ userPerMinute: opts.user, roles })}`);
+      }),
+    );
+
   const users = program.command('users').description('Manage users of a tenant');
   users
     .command('create')

@@ -65,7 +65,7 @@ describe('parley identity and audit commands', () => {
     expect(res.headers.get('ratelimit-limit')).toBe('10');
     child.kill('SIGTERM');
     await once(child, 'exit');
-  });
+  }, 60_000); // a cold PGlite start with every migration and six argon2id hashes
 
   it('seed is idempotent; users and roles are listed; audit verify passes', async () => {
     const seed = await run(['seed', '--demo']);

@@ -62,7 +62,7 @@ describe('the parley process', () => {
       const [code] = await once(child, 'exit');
       expect(code).toBe(0);
     }
-  });
+  }, 60_000); // two cold starts of PGlite with every migration, on a shared machine
 });
 
 describe('graceful shutdown', () => {

@@ -1,4 +1,4 @@
-import { type Db, tenants, withTenant } from '@parley/db';
+import { type Db, tenantSettings, tenants, withTenant } from '@parley/db';
 import { type Clock, problems, systemClock } from '@parley/kit';
 import type { Principal } from '@parley/kit/http';
 import { and, eq, isNull, sql } from 'drizzle-orm';
@@ -6,6 +6,7 @@ import { AuditLog } from './audit/log.js';
 import { Authenticator } from './authn/authenticate.js';
 import { type LoginThrottle, Sessions } from './authn/sessions.js';
 import { isAllowed, PrincipalDirectory } from './authz/principals.js';
+import { RATE_LIMIT_SETTING, type TenantRateLimits, validRateLimits } from './authz/rate-limits.js';
 import type { MasterKey } from './crypto/master-key.js';
 import { type ApiKeyView, createApiKey, listApiKeys, revokeApiKey } from './directory/api-keys.js';
 import {
@@ -187,6 +188,23 @@ export class Iam {
     await this.directory.invalidate({ type: 'principal', tenantId, subject: userId });
     await this.event(tenantId, by, 'role.assign', { userId, from: user.roles, to: [...roles].sort() });
     return { ...user, roles: [...roles].sort() };
+  }
+
+  /** Per-tenant and per-role request limits (per minute), overriding the global default. */
+  async setTenantRateLimits(tenantId: string, limits: TenantRateLimits, by: Actor = SYSTEM): Promise<void> {
+    if (!validRateLimits(limits))
+      throw problems.badRequest('Rate limits must be whole numbers of at least 1');
+    await withTenant(this.db, tenantId, (tx) =>
+      tx
+        .insert(tenantSettings)
+        .values({ tenantId, key: RATE_LIMIT_SETTING, value: limits })
+        .onConflictDoUpdate({
+          target: [tenantSettings.tenantId, tenantSettings.key],
+          set: { value: limits, updatedAt: new Date(this.clock.now()) },
+        }),
+    );
+    await this.directory.invalidate({ type: 'tenant', tenantId });
+    await this.event(tenantId, by, 'rate-limits.change', { ...limits });
   }
 
   listRoles(tenantId: string): Promise<RoleView[]> {

@@ -4,6 +4,7 @@ export { type ChainReport, verifyChain } from './audit/verify.js';
 export { type Authentication, Authenticator, actorOf, type IamPrincipal } from './authn/authenticate.js';
 export type { LoginThrottle, TokenPair } from './authn/sessions.js';
 export { isAllowed, PrincipalDirectory } from './authz/principals.js';
+export { RATE_LIMIT_SETTING, type TenantRateLimits } from './authz/rate-limits.js';
 export { iamConfigSpec } from './config.js';
 export { MasterKey } from './crypto/master-key.js';
 export { hashOpaque, opaqueTenant } from './crypto/opaque.js';

@@ -71,6 +71,39 @@ describe('rate limits', () => {
   });
 });
 
+describe('per-tenant and per-role limits', () => {
+  it('a tenant setting overrides the global limit, and a role limit overrides the tenant one', async () => {
+    const t = await createTestIam({
+      rateLimits: { userPerMinute: 3, anonymousPerMinute: 100, authPerMinute: 100 },
+    });
+    const tenants = await seedTenants(t.iam);
+    const app = await createTestHttp(t.iam);
+    await t.iam.setTenantRateLimits(tenants.acme.id, { userPerMinute: 5, roles: { analyst: 7 } });
+    await expect(t.iam.setTenantRateLimits(tenants.acme.id, { userPerMinute: 0 })).rejects.toThrow(
+      /at least 1/,
+    );
+    const limitOf = async (tenant: string, email: string) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { tenant, email, password: 'tidal-ferret-copper-92' },
+      });
+      const check = await app.inject({
+        method: 'POST',
+        url: '/v1/authz/check',
+        headers: bearer(res.json().accessToken),
+        payload: { permission: 'sales:query' },
+      });
+      return check.headers['ratelimit-limit'];
+    };
+    expect(await limitOf('acme', 'guest@acme.test')).toBe('5');
+    expect(await limitOf('acme', 'analyst@acme.test')).toBe('7');
+    expect(await limitOf('globex', 'analyst@globex.test')).toBe('3');
+    await app.close();
+    await t.close();
+  });
+});
+
 describe('sliding window (in-process)', () => {
   it('frees slots as hits leave the window, not all at once at a boundary', async () => {
     const clock = new ManualClock(1_000_000);

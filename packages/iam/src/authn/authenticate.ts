@@ -7,6 +7,8 @@ import { type AccessTokens, TokenRejected } from '../tokens/access-token.js';
 
 /** A principal plus the credential it came with (for revocation and the audit actor). */
 export interface IamPrincipal extends Principal {
+  /** Requests per minute for this principal when its tenant sets one. */
+  rateLimit?: number;
   credential: { type: 'access-token'; jti: string; exp: number } | { type: 'api-key'; keyId: string };
 }
 
@@ -69,6 +71,7 @@ export class Authenticator {
         kind: 'user',
         roles: standing.roles,
         permissions: standing.permissions,
+        rateLimit: standing.rateLimit,
         credential: { type: 'access-token', jti: claims.jti, exp: claims.exp },
       },
     };
@@ -89,6 +92,7 @@ export class Authenticator {
         kind: 'service',
         roles: standing.roles,
         permissions: standing.permissions,
+        rateLimit: standing.rateLimit,
         credential: { type: 'api-key', keyId: standing.keyId },
       },
     };

@@ -6,6 +6,7 @@ import { permissionsOfRoles } from '../directory/roles.js';
 import { userRoleNames } from '../directory/users.js';
 import { apiKeys, serviceAccounts, users } from '../schema/iam.js';
 import type { Invalidation, SharedState } from '../shared/state.js';
+import { rateLimitFor } from './rate-limits.js';
 
 /** A user's current standing: what a token must agree with to be accepted. */
 export interface UserStanding {
@@ -13,6 +14,8 @@ export interface UserStanding {
   epoch: number;
   roles: string[];
   permissions: ReadonlySet<string>;
+  /** Requests per minute from the tenant's settings; undefined: the global default. */
+  rateLimit?: number;
 }
 
 export interface ApiKeyStanding {
@@ -23,6 +26,7 @@ export interface ApiKeyStanding {
   expiresAt: number | null;
   roles: string[];
   permissions: ReadonlySet<string>;
+  rateLimit?: number;
 }
 
 interface Cached<T> {
@@ -85,6 +89,7 @@ export class PrincipalDirectory {
         epoch: row.epoch,
         roles: names,
         permissions: await permissionsOfRoles(tx, names),
+        rateLimit: await rateLimitFor(tx, names),
       };
     });
     if (standing) this.users.set(key, { value: standing, tenantId, loadedAt });
@@ -119,6 +124,7 @@ export class PrincipalDirectory {
         expiresAt: row.expiresAt?.getTime() ?? null,
         roles: row.roles,
         permissions: await permissionsOfRoles(tx, row.roles),
+        rateLimit: await rateLimitFor(tx, row.roles),
       };
     });
     this.keys.set(keyHash, { value: standing, tenantId, loadedAt });

@@ -1,6 +1,6 @@
 import { ProblemError, problems } from '@parley/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { actorOf } from '../authn/authenticate.js';
+import { actorOf, type IamPrincipal } from '../authn/authenticate.js';
 import { isAllowed } from '../authz/principals.js';
 import type { Iam } from '../iam.js';
 
@@ -111,7 +111,10 @@ async function rateLimit(
   const principal = request.principal;
   const checks: [string, number][] = [
     principal
-      ? [`user:${principal.tenantId}:${actorOf(principal)}`, limits.userPerMinute]
+      ? [
+          `user:${principal.tenantId}:${actorOf(principal)}`,
+          (principal as IamPrincipal).rateLimit ?? limits.userPerMinute,
+        ]
       : [`ip:${request.ip}`, limits.anonymousPerMinute],
   ];
   if (authRoute) checks.push([`auth:${request.ip}`, limits.authPerMinute]);
