@@ -251,6 +251,8 @@ describe('authorization: 401, 403, 404 and API keys', () => {
       (await app.inject({ url: '/v1/reports', headers: { authorization: `ApiKey ${key}` } })).statusCode,
     ).toBe(200);
     expect((await app.inject({ url: '/v1/users', headers: { 'x-api-key': key } })).statusCode).toBe(403);
+    const used = (await app.inject({ url: '/v1/apikeys', headers: bearer(admin.accessToken) })).json();
+    expect(used.apiKeys.find((k: { id: string }) => k.id === id).lastUsedAt).toEqual(expect.any(String));
     const revoke = await app.inject({
       method: 'DELETE',
       url: `/v1/apikeys/${id}`,

@@ -29,6 +29,9 @@ export interface ApiKeyStanding {
   rateLimit?: number;
 }
 
+/** Bounds each cache: unknown API keys are cached too (as null), and callers choose those freely. */
+const MAX_ENTRIES = 50_000;
+
 interface Cached<T> {
   value: T;
   tenantId: string;
@@ -92,6 +95,7 @@ export class PrincipalDirectory {
         rateLimit: await rateLimitFor(tx, names),
       };
     });
+    if (this.users.size >= MAX_ENTRIES) this.users.clear();
     if (standing) this.users.set(key, { value: standing, tenantId, loadedAt });
     return standing;
   }
@@ -116,6 +120,11 @@ export class PrincipalDirectory {
         .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
         .where(and(eq(apiKeys.keyHash, keyHash)));
       if (!row) return null;
+      // Once per cache fill, not per request: "last used" is accurate to the cache TTL.
+      await tx
+        .update(apiKeys)
+        .set({ lastUsedAt: new Date(loadedAt) })
+        .where(eq(apiKeys.id, row.id));
       return {
         keyId: row.id,
         tenantId,
@@ -127,6 +136,7 @@ export class PrincipalDirectory {
         rateLimit: await rateLimitFor(tx, row.roles),
       };
     });
+    if (this.keys.size >= MAX_ENTRIES) this.keys.clear();
     this.keys.set(keyHash, { value: standing, tenantId, loadedAt });
     return standing;
   }

@@ -12,6 +12,8 @@ export interface ApiKeyView {
   roles: string[];
   expiresAt: string | null;
   revokedAt: string | null;
+  /** Within the principal cache's TTL (60 s): refreshed when a process loads the key. */
+  lastUsedAt: string | null;
   createdAt: string;
 }
 
@@ -79,6 +81,7 @@ function toView(row: typeof apiKeys.$inferSelect, account: string): ApiKeyView {
     roles: row.roles,
     expiresAt: row.expiresAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
   };
 }

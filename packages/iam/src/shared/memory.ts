@@ -8,7 +8,8 @@ import type { Invalidation, SharedState, WindowResult } from './state.js';
 export class MemoryState implements SharedState {
   readonly kind = 'memory';
   private readonly denied = new Map<string, number>();
-  private readonly windows = new Map<string, { hits: number[]; head: number }>();
+  private readonly windows = new Map<string, { hits: number[]; head: number; windowMs: number }>();
+  private calls = 0;
   private readonly handlers: ((message: Invalidation) => void)[] = [];
 
   constructor(private readonly clock: Clock = systemClock) {}
@@ -25,9 +26,10 @@ export class MemoryState implements SharedState {
 
   async slidingWindow(key: string, limit: number, windowMs: number, consume: boolean): Promise<WindowResult> {
     const now = this.clock.now();
+    if (++this.calls % 10_000 === 0) this.sweepWindows(now);
     let window = this.windows.get(key);
     if (!window) {
-      window = { hits: [], head: 0 };
+      window = { hits: [], head: 0, windowMs };
       this.windows.set(key, window);
     }
     // Hits are appended in time order, so expired ones are always at the front: O(1) amortised.
@@ -66,6 +68,14 @@ export class MemoryState implements SharedState {
   }
 
   async close(): Promise<void> {}
+
+  /** Drops windows whose every hit has expired: keys of callers that went away. */
+  private sweepWindows(now: number): void {
+    for (const [key, window] of this.windows) {
+      const last = window.hits[window.hits.length - 1];
+      if (last === undefined || last <= now - window.windowMs) this.windows.delete(key);
+    }
+  }
 
   /** Drops expired deny-list entries so the map does not grow without bound. */
   private sweep(): void {
