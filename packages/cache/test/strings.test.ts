@@ -85,6 +85,15 @@ describe('strings', () => {
       'len',
       6,
     ]);
+    await redis.config('SET', 'proto-max-bulk-len', '1mb');
+    try {
+      await redis.mset('long1', 'a'.repeat(1000), 'long2', 'b'.repeat(1000));
+      await expect(redis.call('lcs', 'long1', 'long2')).rejects.toThrow(
+        'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',
+      );
+    } finally {
+      await redis.config('SET', 'proto-max-bulk-len', '512mb');
+    }
   });
 
   it('replies with the exact arity error', async () => {

@@ -140,6 +140,7 @@ function infoSections(c: Client): Record<string, Section> {
       ['pubsub_patterns', engine.patterns.size],
       ['total_net_input_bytes', engine.stats.netInputBytes],
       ['total_net_output_bytes', engine.stats.netOutputBytes],
+      ['internal_errors', engine.stats.internalErrors],
     ],
     replication: () => [
       ['role', 'master'],

@@ -301,6 +301,9 @@ function lcs(c: Client, argv: string[]): void {
   const a = getString(c, argv[1]!) ?? '';
   const b = getString(c, argv[2]!) ?? '';
   const width = b.length + 1;
+  // The DP table is (|a|+1)·(|b|+1) 32-bit cells; Redis refuses it above proto-max-bulk-len.
+  if ((a.length + 1) * width * 4 > c.engine.config.number('proto-max-bulk-len'))
+    throw new ReplyError('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
   // dp[i][j] = LCS length of a[0..i) and b[0..j), in one flat typed array.
   const dp = new Uint32Array((a.length + 1) * width);
   for (let i = 1; i <= a.length; i++)

@@ -40,6 +40,7 @@ export interface EngineStats {
   rejectedConnections: number;
   netInputBytes: number;
   netOutputBytes: number;
+  internalErrors: number;
 }
 
 /** Receives every state-changing command, for the AOF (and, later, replicas). */
@@ -134,6 +135,7 @@ export class CacheEngine {
       rejectedConnections: 0,
       netInputBytes: 0,
       netOutputBytes: 0,
+      internalErrors: 0,
     };
     this.lastSave = this.clock.now();
     this.notifyFlags = parseNotifyFlags(this.config.get('notify-keyspace-events')) ?? 0;
@@ -213,8 +215,13 @@ export class CacheEngine {
     try {
       spec.handler(c, argv);
     } catch (error) {
-      if (!(error instanceof ReplyError)) throw error;
-      c.writer.error(error.message);
+      if (error instanceof ReplyError) c.writer.error(error.message);
+      else {
+        // A bug or an engine limit (a RangeError from V8) must not take down the process that
+        // embeds the server: the command fails, the connection and the server carry on.
+        this.stats.internalErrors++;
+        c.writer.error(`ERR internal error in '${spec.name}': ${(error as Error).message}`);
+      }
     }
     accounting?.afterWrite(db, spec, argv);
     this.stats.totalCommands++;
