@@ -102,8 +102,9 @@ export class Client {
   receive(chunk: Buffer): void {
     const parser = this.parser!;
     parser.feed(chunk);
+    this.lastInteraction = this.engine.clock.now();
     // A client that keeps sending without completing commands is cut off (client-query-buffer-limit).
-    if (parser.buffered > this.engine.config.number('client-query-buffer-limit')) {
+    if (parser.buffered > this.engine.queryBufferLimit) {
       this.close();
       return;
     }

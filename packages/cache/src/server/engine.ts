@@ -95,6 +95,8 @@ export class CacheEngine {
   private flushScheduled = false;
   private readonly cron: NodeJS.Timeout;
   blockedClients = 0;
+  /** client-query-buffer-limit, cached: it is checked on every read. */
+  queryBufferLimit: number;
   /** Whether the periodic expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE). */
   activeExpireEnabled = true;
   readonly runId = randomBytes(20).toString('hex');
@@ -139,8 +141,10 @@ export class CacheEngine {
     };
     this.lastSave = this.clock.now();
     this.notifyFlags = parseNotifyFlags(this.config.get('notify-keyspace-events')) ?? 0;
+    this.queryBufferLimit = this.config.number('client-query-buffer-limit');
     this.config.onChange((name, value) => {
       if (name === 'notify-keyspace-events') this.notifyFlags = parseNotifyFlags(value) ?? 0;
+      if (name === 'client-query-buffer-limit') this.queryBufferLimit = Number(value);
     });
     this.eviction = new Eviction(this);
     this.cron = setInterval(() => this.serverCron(), 1000 / this.config.number('hz'));
@@ -162,7 +166,6 @@ export class CacheEngine {
   dispatch(c: Client, argv: string[]): void {
     const name = argv[0]!;
     const spec = this.lookupCommand(name);
-    c.lastInteraction = this.clock.now();
     if (spec === undefined) {
       this.reject(c, errors.unknownCommand(name, argv.slice(1)));
       return;
