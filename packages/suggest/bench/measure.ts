@@ -7,9 +7,9 @@ export interface Latency {
   p99: number;
 }
 
-/** Per-query latency in µs: a warm-up pass over (up to 300 of) the queries, then `rounds` timed passes. */
+/** Per-query latency in µs: a warm-up pass over (up to 100 of) the queries, then `rounds` timed passes. */
 export function latency(engine: Engine, queries: readonly TypedQuery[], rounds: number): Latency {
-  for (const q of queries.slice(0, 300)) engine.search(q.typed, 10);
+  for (const q of queries.slice(0, 100)) engine.search(q.typed, 10);
   const samples: number[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const q of queries) {
