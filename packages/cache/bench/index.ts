@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { BenchRow, BenchSuite } from '@parley/kit/bench';
 import { Redis } from 'ioredis';
+import { scriptingBench } from './scripting.js';
 
 /**
  * Parley cache against a real redis-server started here on a free loopback port, both driven by
@@ -236,6 +237,9 @@ const suite: BenchSuite = {
         better: 'lower',
         peer: { name: 'redis', value: theirMemory.rss },
       });
+      rows.push(
+        ...(await scriptingBench({ parleyPort: parley.port, redisPort: redis.port }, { quick, log })),
+      );
     } finally {
       await stop(parley);
       await stop(redis);

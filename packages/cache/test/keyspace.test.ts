@@ -68,7 +68,7 @@ describe('generic keyspace commands', () => {
     } while (cursor !== '0');
     for (let i = 3; i < 1200; i++) expect(seen.has(`user:${i}`)).toBe(true);
     expect(seen.has('user:list')).toBe(true);
-    const [, lists] = await redis.scan('0', 'TYPE', 'list', 'COUNT', 10_000);
+    const [, lists] = (await redis.call('SCAN', '0', 'TYPE', 'list', 'COUNT', '10000')) as [string, string[]];
     expect(lists).toEqual(['user:list']);
   });
 

@@ -79,7 +79,7 @@ describe('connection and server commands', () => {
     expect(Number(await redis.command('COUNT'))).toBeGreaterThan(40);
     const [get] = (await redis.command('INFO', 'get')) as unknown[][];
     expect(get!.slice(0, 6)).toEqual(['get', 2, ['readonly', 'fast'], 1, 1, 1]);
-    expect(await redis.command('GETKEYS', 'MSET', 'a', '1', 'b', '2')).toEqual(['a', 'b']);
+    expect(await redis.call('COMMAND', 'GETKEYS', 'MSET', 'a', '1', 'b', '2')).toEqual(['a', 'b']);
   });
 
   it('requirepass: NOAUTH until AUTH, WRONGPASS on a bad password', async () => {

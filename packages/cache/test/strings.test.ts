@@ -25,7 +25,7 @@ describe('strings', () => {
     expect(await redis.pttl('k')).toBeGreaterThan(90_000);
     await redis.set('k', 'e');
     expect(await redis.pttl('k')).toBe(-1);
-    await expect(redis.set('k', 'v', 'NX', 'XX' as 'NX')).rejects.toThrow('ERR syntax error');
+    await expect(redis.call('SET', 'k', 'v', 'NX', 'XX')).rejects.toThrow('ERR syntax error');
     await expect(redis.set('k', 'v', 'EX', 0)).rejects.toThrow("ERR invalid expire time in 'set' command");
     await redis.hset('h', 'f', 'v');
     await expect(redis.set('h', 'v', 'GET')).rejects.toThrow('WRONGTYPE');

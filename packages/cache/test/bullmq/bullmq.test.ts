@@ -227,7 +227,7 @@ describe.each(targets)('BullMQ on $name', (target) => {
     events.on('completed', ({ jobId, returnvalue }) => seen.push(`completed:${jobId}:${returnvalue}`));
     events.on('failed', ({ jobId, failedReason }) => seen.push(`failed:${jobId}:${failedReason}`));
     worker(async (job) => {
-      if (job.data.fail) throw new Error('nope');
+      if ((job.data as { fail?: boolean }).fail) throw new Error('nope');
       return 'ok';
     });
     const good = await q.add('good', { fail: false });

@@ -43,9 +43,10 @@ describe('scripting on Parley cache', () => {
     const redis = h.client();
     const key = Buffer.from([0x6b, 0x00, 0xff, 0x0d, 0x0a]);
     const value = Buffer.from([0x00, 0xc3, 0x28, 0xfe, 0xff]);
-    const reply = await redis.evalBuffer(
+    const reply = await redis.callBuffer(
+      'EVAL',
       "redis.call('set', KEYS[1], ARGV[1]); return redis.call('get', KEYS[1])",
-      1,
+      '1',
       key,
       value,
     );

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /** Deletes the keys under `prefix` (and only those) from a shared server. */
 export async function removeKeys(redis: Redis, prefix: string): Promise<void> {

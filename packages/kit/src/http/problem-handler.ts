@@ -17,7 +17,6 @@ function fieldPath(issue: ValidationIssue, context: string | undefined): string 
 }
 
 function describe(issue: ValidationIssue): string {
-  const params = issue.params as Record<string, unknown>;
   if (issue.keyword === 'additionalProperties') return 'is not an allowed property';
   if (issue.keyword === 'required') return 'is required';
   return issue.message ?? `failed ${issue.keyword}`;
