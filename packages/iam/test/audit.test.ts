@@ -1,8 +1,9 @@
 import { withTenant } from '@parley/db';
+import { systemClock } from '@parley/kit';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLATFORM_TENANT } from '../src/audit/log.js';
+import { AuditLog, PLATFORM_TENANT } from '../src/audit/log.js';
 import { queryAudit } from '../src/audit/query.js';
 import { verifyChain } from '../src/audit/verify.js';
 import { auditEvents } from '../src/schema/iam.js';
@@ -179,6 +180,29 @@ describe('audit log', () => {
       ok: false,
       broken: { seq: 3, reason: expect.stringMatching(/sequence gap/) },
     });
+  });
+});
+
+describe('two writers on one chain', () => {
+  it('interleaved group commits from two processes keep one valid chain', async () => {
+    const t = await createTestIam();
+    const tenant = await t.iam.createTenant({ slug: 'chain', name: 'Chain' });
+    // Two AuditLogs: two processes' views of the same chain, each with its own cached head.
+    const writers = [new AuditLog(t.database.db, systemClock), new AuditLog(t.database.db, systemClock)];
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        writers[i % 2]!.append({
+          tenantId: tenant.id,
+          kind: 'event',
+          actor: `writer:${i % 2}`,
+          action: `a${i}`,
+          decision: 'allow',
+        }),
+      ),
+    );
+    const report = await verifyChain(t.database.db, tenant.id);
+    expect(report).toEqual({ tenantId: tenant.id, records: 121, ok: true });
+    await t.close();
   });
 });
 

@@ -1,7 +1,6 @@
 import { type Db, withTenant } from '@parley/db';
 import { type Clock, newId } from '@parley/kit';
-import { desc, eq, sql } from 'drizzle-orm';
-import { auditEvents } from '../schema/iam.js';
+import { sql } from 'drizzle-orm';
 import { type ChainedFields, GENESIS_HASH, recordHash } from './chain.js';
 
 /** The chain of requests and events that belong to no tenant (anonymous calls, unknown tenants). */
@@ -26,6 +25,12 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+interface ChainHead {
+  /** -1: unknown (ask the database). */
+  seq: number;
+  hash: string;
+}
+
 interface Pending {
   entry: AuditEntry;
   time: Date;
@@ -37,11 +42,14 @@ interface Pending {
  * The append-only audit log. `append` resolves once the record is committed. Records of one
  * tenant are group-committed: while one transaction is writing, new records queue and go in the
  * next one together, so throughput does not drop to one commit per request. Across processes an
- * advisory lock on the tenant serialises the chain: each record's prev_hash is the previous one's.
+ * advisory lock on the tenant (inside parley_audit_append) serialises the chain: each record's
+ * prev_hash is the previous one's.
  */
 export class AuditLog {
   private readonly queues = new Map<string, Pending[]>();
   private readonly flushing = new Set<string>();
+  /** The last record this process committed per chain: the usual head of the next batch. */
+  private readonly heads = new Map<string, ChainHead>();
 
   constructor(
     private readonly db: Db,
@@ -78,42 +86,73 @@ export class AuditLog {
   }
 
   private async write(tenantId: string, batch: Pending[]): Promise<void> {
-    await withTenant(this.db, tenantId, async (tx) => {
-      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`audit:${tenantId}`}, 0))`);
-      const [last] = await tx
-        .select({ seq: auditEvents.seq, hash: auditEvents.hash })
-        .from(auditEvents)
-        .where(eq(auditEvents.tenantId, tenantId))
-        .orderBy(desc(auditEvents.seq))
-        .limit(1);
-      let seq = last?.seq ?? 0;
-      let prevHash = last?.hash ?? GENESIS_HASH;
-      const rows = batch.map(({ entry, time }) => {
-        seq += 1;
-        const fields: ChainedFields = {
-          id: newId(),
-          tenantId,
-          seq,
-          time,
-          kind: entry.kind,
-          actor: entry.actor,
-          action: entry.action,
-          resource: entry.resource ?? null,
-          decision: entry.decision,
-          status: entry.status ?? null,
-          route: entry.route ?? null,
-          ip: entry.ip ?? null,
-          userAgent: entry.userAgent ?? null,
-          requestId: entry.requestId ?? null,
-          latencyMs: entry.latencyMs ?? null,
-          details: entry.details ?? {},
-          prevHash,
-        };
-        const hash = recordHash(fields);
-        prevHash = hash;
-        return { ...fields, kind: entry.kind, decision: entry.decision, hash };
-      });
-      await tx.insert(auditEvents).values(rows);
+    const committed = await withTenant(this.db, tenantId, async (tx) => {
+      // Optimistic: chain onto the head this process wrote last. Another process may have
+      // appended since; then the database answers with the real head and we chain again.
+      let head = this.heads.get(tenantId) ?? { seq: -1, hash: '' };
+      for (;;) {
+        const { rows, last } = this.chain(tenantId, batch, head);
+        const result = (await tx.execute(
+          sql`SELECT head_seq, head_hash FROM parley_audit_append(${tenantId}, ${head.seq}, ${head.hash}, ${JSON.stringify(rows)}::jsonb)`,
+        )) as unknown as { rows: { head_seq: string | number; head_hash: string }[] };
+        const actual = result.rows[0];
+        if (!actual) return last;
+        head = { seq: Number(actual.head_seq), hash: actual.head_hash };
+      }
     });
+    // Only a committed write moves this process's idea of the head.
+    this.heads.set(tenantId, committed);
+  }
+
+  /** The batch as database rows chained onto `head`, and the new head. */
+  private chain(tenantId: string, batch: Pending[], head: ChainHead) {
+    let seq = Math.max(head.seq, 0);
+    let prevHash = head.seq < 0 ? GENESIS_HASH : head.hash;
+    const rows = batch.map(({ entry, time }) => {
+      seq += 1;
+      const fields: ChainedFields = {
+        id: newId(),
+        tenantId,
+        seq,
+        time,
+        kind: entry.kind,
+        actor: entry.actor,
+        action: entry.action,
+        resource: entry.resource ?? null,
+        decision: entry.decision,
+        status: entry.status ?? null,
+        route: entry.route ?? null,
+        ip: entry.ip ?? null,
+        userAgent: entry.userAgent ?? null,
+        requestId: entry.requestId ?? null,
+        latencyMs: entry.latencyMs ?? null,
+        details: entry.details ?? {},
+        prevHash,
+      };
+      const hash = recordHash(fields);
+      prevHash = hash;
+      // Column names, for jsonb_populate_recordset in parley_audit_append.
+      return {
+        id: fields.id,
+        tenant_id: tenantId,
+        seq,
+        time: time.toISOString(),
+        kind: fields.kind,
+        actor: fields.actor,
+        action: fields.action,
+        resource: fields.resource,
+        decision: fields.decision,
+        status: fields.status,
+        route: fields.route,
+        ip: fields.ip,
+        user_agent: fields.userAgent,
+        request_id: fields.requestId,
+        latency_ms: fields.latencyMs,
+        details: fields.details,
+        prev_hash: fields.prevHash,
+        hash,
+      };
+    });
+    return { rows, last: { seq, hash: prevHash } };
   }
 }
