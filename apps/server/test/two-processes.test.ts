@@ -1,0 +1,95 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
+const adminUrl = process.env.DATABASE_URL;
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PASSWORD = 'two-process-password-1';
+
+/**
+ * Two `parley start` processes on one PostgreSQL database and one Redis, as deployed behind a
+ * load balancer. Needs a PostgreSQL server (DATABASE_URL): PGlite cannot be shared by processes.
+ */
+describe.skipIf(!adminUrl)('two server processes sharing PostgreSQL and Redis', () => {
+  const name = `parley_two_${randomBytes(5).toString('hex')}`;
+  const prefix = `${name}:`;
+  const servers: ChildProcess[] = [];
+  const bases: string[] = [];
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(adminUrl!);
+    url.pathname = `/${name}`;
+    env = {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: url.toString(),
+      REDIS_URL: redisUrl,
+      PARLEY_REDIS_PREFIX: prefix,
+      PARLEY_MASTER_KEY: randomBytes(32).toString('base64'),
+      PARLEY_DEMO_PASSWORD: PASSWORD,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+    };
+    await promisify(execFile)(process.execPath, [CLI, 'seed', '--demo'], { env });
+    for (let i = 0; i < 2; i++) {
+      const child = spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+      servers.push(child);
+      for await (const line of createInterface({ input: child.stdout! })) {
+        const entry = JSON.parse(line) as { msg: string; url?: string };
+        if (entry.msg === 'parley is ready' && entry.url) {
+          bases.push(entry.url);
+          break;
+        }
+      }
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const child of servers) {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    }
+    const redis = new Redis(redisUrl);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('100 requests per minute per user hold across both processes', async () => {
+    const login = await fetch(`${bases[0]}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'acme', email: 'analyst@acme.test', password: PASSWORD }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const statuses: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const res = await fetch(`${bases[i % 2]}/v1/authz/check`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: '{"permission":"sales:query"}',
+      });
+      statuses.push(res.status);
+      if (i === 119) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(100);
+    expect(statuses.slice(100).every((s) => s === 429)).toBe(true);
+  });
+});
