@@ -112,7 +112,7 @@ export class Sessions {
           const pair = await this.issue(tx, tenant.id, user.id, newId());
           return { ok: true as const, userId: user.id, pair };
         })
-      : { ok: false as const, userId: undefined, pair: undefined, ...(await this.burnDummy(input.password)) };
+      : await this.unknownTenant(input.password);
 
     if (!outcome.ok) {
       const [afterAccount] = await Promise.all([
@@ -237,9 +237,10 @@ export class Sessions {
     };
   }
 
-  private async burnDummy(password: string): Promise<Record<string, never>> {
+  /** The same argon2 work as a real attempt, so an unknown tenant is not answered faster. */
+  private async unknownTenant(password: string) {
     await verifyPassword(await dummyHash(), password);
-    return {};
+    return { ok: false as const, userId: undefined, pair: undefined };
   }
 
   private async recordLockout(tenantId: string, userId: string, resetMs: number): Promise<void> {

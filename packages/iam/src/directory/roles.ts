@@ -1,6 +1,6 @@
 import type { Tx } from '@parley/db';
 import { newId, problems } from '@parley/kit';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { BUILTIN_ROLE_NAMES, BUILTIN_ROLES, isPermission } from '../permissions.js';
 import { rolePermissions, roles, userRoles } from '../schema/iam.js';
 
@@ -123,6 +123,6 @@ export async function setUserRoles(
   names: readonly string[],
 ): Promise<void> {
   const ids = await roleIds(tx, names);
-  await tx.delete(userRoles).where(and(eq(userRoles.userId, userId)));
+  await tx.delete(userRoles).where(eq(userRoles.userId, userId));
   if (ids.length > 0) await tx.insert(userRoles).values(ids.map((roleId) => ({ tenantId, userId, roleId })));
 }

@@ -1,29 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '@parley/kit';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { actorOf } from '../authn/authenticate.js';
-import type { Actor, Iam } from '../iam.js';
+import type { Iam } from '../iam.js';
+import { callerActor, callerTenant } from './caller.js';
 
 const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const RoleNames = Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 20 });
-
-function by(request: FastifyRequest): Actor {
-  return { actor: actorOf(request.principal), requestId: request.id, ip: request.ip };
-}
-
-/** The caller's tenant: every admin route works inside it and nowhere else. */
-function tenantOf(request: FastifyRequest): string {
-  const principal = request.principal;
-  if (!principal) throw problems.unauthorized();
-  return principal.tenantId;
-}
 
 /** Tenant administration over HTTP: users, roles, API keys of the caller's own tenant. */
 export function adminRoutes(iam: Iam): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/v1/users', { config: { permission: 'users:manage' } }, async (request) => ({
-      users: await iam.listUsers(tenantOf(request)),
+      users: await iam.listUsers(callerTenant(request)),
     }));
 
     app.post(
@@ -43,14 +31,14 @@ export function adminRoutes(iam: Iam): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        reply.code(201).send(await iam.createUser(tenantOf(request), request.body, by(request))),
+        reply.code(201).send(await iam.createUser(callerTenant(request), request.body, callerActor(request))),
     );
 
     app.get(
       '/v1/users/:id',
       { config: { permission: 'users:manage' }, schema: { params: Id } },
       async (request) => {
-        const user = await iam.user(tenantOf(request), request.params.id);
+        const user = await iam.user(callerTenant(request), request.params.id);
         // Another tenant's user is invisible under row-level security: the same 404 as a missing one.
         if (!user) throw problems.notFound('No such user');
         return user;
@@ -61,7 +49,7 @@ export function adminRoutes(iam: Iam): FastifyPluginAsyncTypebox {
       '/v1/users/:id/disable',
       { config: { permission: 'users:manage' }, schema: { params: Id } },
       async (request, reply) => {
-        await iam.disableUser(tenantOf(request), request.params.id, by(request));
+        await iam.disableUser(callerTenant(request), request.params.id, callerActor(request));
         return reply.code(204).send();
       },
     );
@@ -73,11 +61,11 @@ export function adminRoutes(iam: Iam): FastifyPluginAsyncTypebox {
         schema: { params: Id, body: Type.Object({ roles: RoleNames }, { additionalProperties: false }) },
       },
       async (request) =>
-        iam.setUserRoles(tenantOf(request), request.params.id, request.body.roles, by(request)),
+        iam.setUserRoles(callerTenant(request), request.params.id, request.body.roles, callerActor(request)),
     );
 
     app.get('/v1/roles', { config: { permission: 'roles:manage' } }, async (request) => ({
-      roles: await iam.listRoles(tenantOf(request)),
+      roles: await iam.listRoles(callerTenant(request)),
     }));
 
     app.post(
@@ -96,11 +84,11 @@ export function adminRoutes(iam: Iam): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        reply.code(201).send(await iam.createRole(tenantOf(request), request.body, by(request))),
+        reply.code(201).send(await iam.createRole(callerTenant(request), request.body, callerActor(request))),
     );
 
     app.get('/v1/apikeys', { config: { permission: 'apikeys:manage' } }, async (request) => ({
-      apiKeys: await iam.listApiKeys(tenantOf(request)),
+      apiKeys: await iam.listApiKeys(callerTenant(request)),
     }));
 
     app.post(
@@ -121,9 +109,9 @@ export function adminRoutes(iam: Iam): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const { expiresAt, ...rest } = request.body;
         const created = await iam.createApiKey(
-          tenantOf(request),
+          callerTenant(request),
           { ...rest, expiresAt: expiresAt ? new Date(expiresAt) : undefined },
-          by(request),
+          callerActor(request),
         );
         // The only time the key is ever shown.
         return reply.code(201).send({ ...created.view, key: created.key });
@@ -134,7 +122,7 @@ export function adminRoutes(iam: Iam): FastifyPluginAsyncTypebox {
       '/v1/apikeys/:id',
       { config: { permission: 'apikeys:manage' }, schema: { params: Id } },
       async (request, reply) => {
-        await iam.revokeApiKey(tenantOf(request), request.params.id, by(request));
+        await iam.revokeApiKey(callerTenant(request), request.params.id, callerActor(request));
         return reply.code(204).send();
       },
     );

@@ -1,10 +1,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { problems } from '@parley/kit';
-import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { type AuditFilter, type AuditRecord, exportAudit, queryAudit } from '../audit/query.js';
 import type { Iam } from '../iam.js';
+import { callerTenant } from './caller.js';
 
 const Filters = {
   actor: Type.Optional(Type.String({ maxLength: 200 })),
@@ -39,11 +38,6 @@ function view(record: AuditRecord) {
   return { ...record, time: record.time.toISOString() };
 }
 
-function tenantOf(request: FastifyRequest): string {
-  if (!request.principal) throw problems.unauthorized();
-  return request.principal.tenantId;
-}
-
 /** The caller's tenant's audit trail: filtered pages (newest first, cursor paging) and NDJSON export. */
 export function auditRoutes(iam: Iam): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -52,7 +46,7 @@ export function auditRoutes(iam: Iam): FastifyPluginAsyncTypebox {
       { config: { permission: 'audit:read' }, schema: { querystring: ListQuery } },
       async (request) => {
         const { cursor, limit, ...filters } = request.query;
-        const page = await queryAudit(iam.db, tenantOf(request), {
+        const page = await queryAudit(iam.db, callerTenant(request), {
           ...filterOf(filters),
           before: cursor,
           limit,
@@ -65,7 +59,7 @@ export function auditRoutes(iam: Iam): FastifyPluginAsyncTypebox {
       '/v1/audit-events/export',
       { config: { permission: 'audit:read' }, schema: { querystring: ExportQuery } },
       async (request, reply) => {
-        const records = exportAudit(iam.db, tenantOf(request), filterOf(request.query));
+        const records = exportAudit(iam.db, callerTenant(request), filterOf(request.query));
         async function* ndjson() {
           for await (const record of records) yield `${JSON.stringify(view(record))}\n`;
         }
