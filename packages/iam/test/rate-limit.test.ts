@@ -1,6 +1,8 @@
 import { ManualClock } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLATFORM_TENANT } from '../src/audit/log.js';
+import { queryAudit } from '../src/audit/query.js';
 import { MemoryState } from '../src/shared/memory.js';
 import { bearer, createTestHttp, createTestIam, seedTenants, type TestIam } from './helpers.js';
 
@@ -53,6 +55,9 @@ describe('rate limits', () => {
     for (let i = 0; i < 4; i++)
       expect((await app.inject({ url: '/v1/open', remoteAddress: '10.1.1.1' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/v1/open', remoteAddress: '10.1.1.1' })).statusCode).toBe(429);
+    // Refused requests are audited like any other.
+    const refused = await queryAudit(t.database.db, PLATFORM_TENANT, { decision: 'deny', limit: 5 });
+    expect(refused.records[0]).toMatchObject({ status: 429, ip: '10.1.1.1', route: 'GET /v1/open' });
     expect((await app.inject({ url: '/v1/open', remoteAddress: '10.1.1.2' })).statusCode).toBe(200);
   });
 
