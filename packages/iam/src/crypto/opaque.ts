@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * Opaque bearer secrets (refresh tokens, API keys): `<kind>_<tenant><secret>`, where the tenant id
@@ -40,10 +40,4 @@ export function opaqueTenant(kind: OpaqueKind, token: string): string | undefine
 /** The characters shown in listings: kind plus the start of the random part. */
 export function opaqueDisplayPrefix(kind: OpaqueKind, token: string): string {
   return `${kind}_…${token.slice(kind.length + 1 + TENANT_CHARS, kind.length + 1 + TENANT_CHARS + 8)}`;
-}
-
-export function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
