@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,6 +99,40 @@ describe('parley identity and audit commands', () => {
     expect(verify.stdout).toContain(`BROKEN`);
     expect(verify.stdout).toContain(`record ${target!.id} (seq ${target!.seq}): contents do not match`);
   });
+
+  it('`parley start` in production seeds nothing', async () => {
+    const prodDir = mkdtempSync(join(tmpdir(), 'parley-prod-'));
+    const prod = spawn(process.execPath, [CLI, 'start'], {
+      env: env({
+        NODE_ENV: 'production',
+        PORT: '0',
+        PARLEY_DATA_DIR: prodDir,
+        PARLEY_MASTER_KEY: randomBytes(32).toString('base64'),
+        PARLEY_DEMO_PASSWORD: PASSWORD,
+      }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let url = '';
+      for await (const line of createInterface({ input: prod.stdout! })) {
+        const entry = JSON.parse(line) as { msg: string; url?: string };
+        if (entry.msg === 'parley is ready' && entry.url) {
+          url = entry.url;
+          break;
+        }
+      }
+      const res = await fetch(`${url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tenant: 'acme', email: 'admin@acme.test', password: PASSWORD }),
+      });
+      expect(res.status).toBe(401);
+    } finally {
+      prod.kill('SIGTERM');
+      await once(prod, 'exit');
+      rmSync(prodDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('refuses to run in production without a master key', async () => {
     const res = await run(['users', 'list', '--tenant', 'acme'], { NODE_ENV: 'production' });
