@@ -126,6 +126,22 @@ describe('audit log', () => {
     expect(text).not.toMatch(/parley_rt_/);
   });
 
+  it("login attempts are recorded in the named tenant's chain, failed ones too", async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { tenant: 'globex', email: 'admin@globex.test', password: 'not-the-password' },
+    });
+    expect(res.statusCode).toBe(401);
+    const page = await queryAudit(t.database.db, tenants.globex.id, { kind: 'request', limit: 1 });
+    expect(page.records[0]).toMatchObject({
+      route: 'POST /v1/auth/login',
+      status: 401,
+      decision: 'deny',
+      actor: 'anonymous',
+    });
+  });
+
   it('GET /v1/audit-events filters and pages with a cursor; export is NDJSON; audit:read is required', async () => {
     const headers = bearer(tokens.admin!);
     const first = (await app.inject({ url: '/v1/audit-events?limit=3&decision=deny', headers })).json();
@@ -163,7 +179,7 @@ describe('audit log', () => {
     // A database superuser's tampering: the trigger must be disabled to change anything.
     await t.database.db.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
     await t.database.db.execute(
-      sql`UPDATE audit_events SET decision = 'allow' WHERE tenant_id = ${tenants.acme.id} AND seq = ${target}`,
+      sql`UPDATE audit_events SET actor = 'user:mallory' WHERE tenant_id = ${tenants.acme.id} AND seq = ${target}`,
     );
     const tampered = await verifyChain(t.database.db, tenants.acme.id);
     expect(tampered).toMatchObject({

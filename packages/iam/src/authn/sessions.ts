@@ -136,7 +136,10 @@ export class Sessions {
   }
 
   /** Exchanges a refresh token for a new pair. A token used twice revokes its whole family. */
-  async refresh(refreshToken: string, origin: RequestOrigin): Promise<TokenPair> {
+  async refresh(
+    refreshToken: string,
+    origin: RequestOrigin,
+  ): Promise<{ pair: TokenPair; tenantId: string; userId: string }> {
     const tenantId = opaqueTenant('parley_rt', refreshToken);
     if (!tenantId) throw invalidRefresh();
     const hash = hashOpaque(refreshToken);
@@ -161,7 +164,11 @@ export class Sessions {
         .where(eq(refreshTokens.id, row.id));
       const [user] = await tx.select({ status: users.status }).from(users).where(eq(users.id, row.userId));
       if (user?.status !== 'active') return { kind: 'invalid' as const };
-      return { kind: 'ok' as const, pair: await this.issue(tx, tenantId, row.userId, row.familyId) };
+      return {
+        kind: 'ok' as const,
+        userId: row.userId,
+        pair: await this.issue(tx, tenantId, row.userId, row.familyId),
+      };
     });
     if (result.kind === 'reuse') {
       await this.event(tenantId, `user:${result.userId}`, 'refresh.reuse', 'deny', origin, {
@@ -170,7 +177,7 @@ export class Sessions {
       });
     }
     if (result.kind !== 'ok') throw invalidRefresh();
-    return result.pair;
+    return { pair: result.pair, tenantId, userId: result.userId };
   }
 
   /** Ends one session: its refresh family, and the access token presented with the call. */

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '@parley/kit';
 import { Type } from 'typebox';
 import type { IamPrincipal } from '../authn/authenticate.js';
+import { findTenant } from '../directory/tenants.js';
 import type { Iam } from '../iam.js';
 import { MAX_PASSWORD_LENGTH } from '../passwords/policy.js';
 
@@ -48,6 +49,9 @@ export function authRoutes(iam: Iam): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
+        // Failed attempts too belong in the tenant's chain, where its admins look for them.
+        const tenant = await findTenant(iam.db, request.body.tenant);
+        if (tenant) request.audit.tenantId = tenant.id;
         const { pair, tenantId, userId } = await iam.sessions.login(request.body, origin(request));
         request.audit.tenantId = tenantId;
         request.audit.actor = `user:${userId}`;
@@ -61,7 +65,15 @@ export function authRoutes(iam: Iam): FastifyPluginAsyncTypebox {
         config: { public: true, rateLimit: 'auth' },
         schema: { body: RefreshBody, response: { 200: TokenPair } },
       },
-      async (request) => iam.sessions.refresh(request.body.refreshToken, origin(request)),
+      async (request) => {
+        const { pair, tenantId, userId } = await iam.sessions.refresh(
+          request.body.refreshToken,
+          origin(request),
+        );
+        request.audit.tenantId = tenantId;
+        request.audit.actor = `user:${userId}`;
+        return pair;
+      },
     );
 
     app.post(
