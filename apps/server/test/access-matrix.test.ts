@@ -232,7 +232,7 @@ describe('route × role access matrix', () => {
         });
         return user.id;
       },
-      async freshSession() {
+      async freshSession(): Promise<Record<string, string>> {
         if (role === 'anonymous') return {};
         const tenantSlug = role === 'otherTenant' ? 'globex' : 'acme';
         const tenant = await findTenant(t.iam.db, tenantSlug);

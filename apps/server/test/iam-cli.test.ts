@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { openDatabase } from '@parley/db';
+import { openDatabase, queryRows } from '@parley/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -85,11 +85,10 @@ describe('parley identity and audit commands', () => {
 
   it('audit verify names the first tampered record and exits non-zero', async () => {
     const database = openDatabase({ dataDir: join(dataDir, 'pg') });
-    const [target] = (
-      await database.db.execute<{ id: string; seq: number }>(
-        sql`SELECT id, seq FROM audit_events WHERE kind = 'event' ORDER BY tenant_id, seq LIMIT 1 OFFSET 1`,
-      )
-    ).rows;
+    const [target] = await queryRows<{ id: string; seq: number }>(
+      database.db,
+      sql`SELECT id, seq FROM audit_events WHERE kind = 'event' ORDER BY tenant_id, seq LIMIT 1 OFFSET 1`,
+    );
     await database.db.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
     await database.db.execute(sql`UPDATE audit_events SET actor = 'someone-else' WHERE id = ${target!.id}`);
     await database.db.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);

@@ -1,7 +1,7 @@
 import { newId } from '@parley/kit';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tenantSettings, tenants, withTenant } from '../src/index.js';
+import { queryRows, tenantSettings, tenants, withTenant } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.js';
 
 /** Drizzle wraps driver errors ("Failed query: …"); the database's own reason is the cause. */
@@ -97,10 +97,10 @@ describe(`row-level security on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGl
 
   it('the tenant setting does not outlive its transaction', async () => {
     await withTenant(database.db, acme, (tx) => tx.select().from(tenantSettings));
-    const result = await database.db.execute(sql`SELECT parley_current_tenant() AS tenant`);
-    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
-      tenant: unknown;
-    }[];
+    const rows = await queryRows<{ tenant: unknown }>(
+      database.db,
+      sql`SELECT parley_current_tenant() AS tenant`,
+    );
     expect(rows[0]?.tenant ?? null).toBeNull();
   });
 

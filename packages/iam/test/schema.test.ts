@@ -1,4 +1,4 @@
-import { withTenant } from '@parley/db';
+import { queryRows, withTenant } from '@parley/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, users } from '../src/schema/iam.js';
@@ -21,15 +21,11 @@ describe('IAM schema: tenant isolation and the append-only audit log', () => {
   });
 
   it('every IAM table holding tenant data has FORCE row-level security', async () => {
-    const rows = await t.database.db.execute<{
-      relname: string;
-      relrowsecurity: boolean;
-      relforcerowsecurity: boolean;
-    }>(
+    const list = await queryRows<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
+      t.database.db,
       sql`SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class
           WHERE relname IN ('users','roles','role_permissions','user_roles','service_accounts','api_keys','refresh_tokens','audit_events')`,
     );
-    const list = 'rows' in rows ? rows.rows : (rows as unknown as typeof rows.rows);
     expect(list).toHaveLength(8);
     for (const row of list)
       expect(row, row.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });

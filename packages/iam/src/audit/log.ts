@@ -1,4 +1,4 @@
-import { type Db, withTenant } from '@parley/db';
+import { type Db, queryRows, withTenant } from '@parley/db';
 import { type Clock, newId } from '@parley/kit';
 import { sql } from 'drizzle-orm';
 import { type ChainedFields, GENESIS_HASH, recordHash } from './chain.js';
@@ -92,10 +92,10 @@ export class AuditLog {
       let head = this.heads.get(tenantId) ?? { seq: -1, hash: '' };
       for (;;) {
         const { rows, last } = this.chain(tenantId, batch, head);
-        const result = (await tx.execute(
+        const [actual] = await queryRows<{ head_seq: string | number; head_hash: string }>(
+          tx,
           sql`SELECT head_seq, head_hash FROM parley_audit_append(${tenantId}, ${head.seq}, ${head.hash}, ${JSON.stringify(rows)}::jsonb)`,
-        )) as unknown as { rows: { head_seq: string | number; head_hash: string }[] };
-        const actual = result.rows[0];
+        );
         if (!actual) return last;
         head = { seq: Number(actual.head_seq), hash: actual.head_hash };
       }
