@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { runCacheServerCli } from '@parley/cache';
 import { openDatabase } from '@parley/db';
 import { ConfigError, createLogger } from '@parley/kit';
 import { Command } from 'commander';
@@ -42,6 +43,19 @@ program
     await database.migrate();
     await database.close();
     process.stdout.write(`migrations applied (${database.kind})\n`);
+  });
+
+program
+  .command('cache-server')
+  .description(
+    'Run Parley cache, the Redis-compatible server: cache-server [redis.conf] [--port 6379] [--bind 127.0.0.1] [--requirepass …] [--appendonly yes] [--maxmemory 1gb] …',
+  )
+  .allowUnknownOption()
+  .helpOption(false)
+  .argument('[arguments...]', 'a redis.conf path, then --parameter value pairs as redis-server takes them')
+  .action(async () => {
+    // redis-server's own argument grammar (values may hold several words), so the raw argv.
+    await runCacheServerCli(process.argv.slice(process.argv.indexOf('cache-server') + 1));
   });
 
 registerIamCommands(program, configOrExit);
