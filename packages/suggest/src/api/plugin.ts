@@ -109,7 +109,7 @@ export const suggestPlugin: FastifyPluginAsyncTypebox<SuggestPluginOptions> = as
         .header('cache-control', `private, max-age=${maxAge}`)
         .header('etag', etag)
         .header('vary', 'authorization');
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send(null);
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
       return answer;
     },
   );
