@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { SuggestCache } from '../cache.js';
 import { MAX_QUERY_LENGTH, parseQuery } from '../query.js';
@@ -80,7 +80,10 @@ export const suggestPlugin: FastifyPluginAsyncTypebox<SuggestPluginOptions> = as
         summary: 'Query suggestions for what the user has typed',
         tags: ['suggest'],
         querystring: SuggestQuery,
-        response: { 200: SuggestReply, 304: Type.Null({ description: 'Not modified (ETag matched)' }) },
+        response: {
+          200: SuggestReply,
+          304: Type.Null({ description: 'Not modified (ETag matched); no body' }),
+        },
       },
     },
     async (request, reply) => {
@@ -109,7 +112,8 @@ export const suggestPlugin: FastifyPluginAsyncTypebox<SuggestPluginOptions> = as
         .header('cache-control', `private, max-age=${maxAge}`)
         .header('etag', etag)
         .header('vary', 'authorization');
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      // A 304 has no body at all; the typed reply would serialise the schema's null.
+      if (request.headers['if-none-match'] === etag) return (reply as FastifyReply).code(304).send();
       return answer;
     },
   );
