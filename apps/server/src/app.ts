@@ -6,7 +6,12 @@ import {
   requestIdFrom,
   requireDeclaredAccess,
 } from '@parley/kit/http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  LogController,
+} from 'fastify';
 import { healthRoutes, type ReadinessCheck } from './http/health.js';
 import { installMetrics } from './http/observability.js';
 import { DOCS_PREFIX, installOpenApi } from './http/openapi.js';
@@ -36,7 +41,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     genReqId: requestIdFrom,
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: options.bodyLimit,
     return503OnClosing: true,
   });
