@@ -56,12 +56,27 @@ describe('pub/sub', () => {
     await admin.set('watched', '1');
     await admin.lpush('list', 'x');
     await admin.set('short', '1', 'PX', 1);
+    // Emptying an aggregate fires the type's event, then a generic `del`, as Redis does.
+    await admin.sadd('members', 'a');
+    await admin.srem('members', 'a');
+    await admin.zadd('ranking', 1, 'a');
+    await admin.zrem('ranking', 'a');
+    await admin.hset('fields', 'f', 'v');
+    await admin.hdel('fields', 'f');
     await new Promise((r) => setTimeout(r, 300));
     await admin.config('SET', 'notify-keyspace-events', '');
     expect(received).toContainEqual(['__keyspace@0__:watched', 'set']);
     expect(received).toContainEqual(['__keyevent@0__:set', 'watched']);
     expect(received).toContainEqual(['__keyevent@0__:lpush', 'list']);
     expect(received).toContainEqual(['__keyevent@0__:expired', 'short']);
+    for (const [key, event] of [
+      ['members', 'srem'],
+      ['ranking', 'zrem'],
+      ['fields', 'hdel'],
+    ]) {
+      const events = received.filter(([channel]) => channel === `__keyspace@0__:${key}`).map(([, e]) => e);
+      expect(events.slice(-2)).toEqual([event, 'del']);
+    }
     await expect(admin.config('SET', 'notify-keyspace-events', 'Q')).rejects.toThrow('CONFIG SET failed');
   });
 });

@@ -3,7 +3,7 @@ import type { Client } from '../server/client.js';
 import { notifyClass } from '../server/notify.js';
 import { floatArg, formatLongDouble, inInt64, intArg, is, parseBigInt64, parseDouble } from './args.js';
 import { type CommandSpec, command } from './command.js';
-import { dropIfEmpty, getHash, hashForWrite } from './lookup.js';
+import { getHash, hashForWrite, removeMembers } from './lookup.js';
 import { matches, replyScan, scanOptions, scanStep } from './scan.js';
 
 /** Hashes (t_hash.c) on a Map of field → value. */
@@ -55,17 +55,7 @@ function hgetall(c: Client, argv: string[]): void {
 }
 
 function hdel(c: Client, argv: string[]): void {
-  const fields = getHash(c, argv[1]!);
-  let removed = 0;
-  if (fields) {
-    for (let i = 2; i < argv.length; i++) if (fields.delete(argv[i]!)) removed++;
-    if (removed > 0) {
-      c.changed(argv[1]!, 'hdel', hash);
-      if (dropIfEmpty(c, argv[1]!, fields.size))
-        c.engine.notify(notifyClass.generic, 'del', argv[1]!, c.db.id);
-    }
-  }
-  c.writer.integer(removed);
+  removeMembers(c, argv, getHash(c, argv[1]!), 'hdel', hash);
 }
 
 function hexists(c: Client, argv: string[]): void {

@@ -5,7 +5,7 @@ import type { Deque } from '../types/deque.js';
 import { clampRange, intArg, is, timeoutArg } from './args.js';
 import { blockOr, nilArrayReply, nilReply } from './blocking.js';
 import { type CommandSpec, command, numkeysAt } from './command.js';
-import { dropIfEmpty, getList, listForWrite } from './lookup.js';
+import { dropEmptied, dropIfEmpty, getList, listForWrite } from './lookup.js';
 
 /** Lists (t_list.c) on a ring-buffer deque, including the blocking pops (blocked.c). */
 
@@ -33,7 +33,7 @@ function push(end: End, onlyExisting: boolean) {
 function popFrom(c: Client, key: string, items: Deque<string>, end: End): string {
   const value = (end === 'left' ? items.popFront() : items.popBack())!;
   c.changed(key, end === 'left' ? 'lpop' : 'rpop', list);
-  if (dropIfEmpty(c, key, items.length)) c.engine.notify(notifyClass.generic, 'del', key, c.db.id);
+  dropEmptied(c, key, items.length);
   return value;
 }
 

@@ -1,6 +1,7 @@
 import { errors, ReplyError } from '../errors.js';
 import type { Value } from '../keyspace/value.js';
 import type { Client } from '../server/client.js';
+import { type NotifyClass, notifyClass } from '../server/notify.js';
 import { Deque } from '../types/deque.js';
 import { Stream } from '../types/stream.js';
 import { SortedSet } from '../types/zset.js';
@@ -72,4 +73,31 @@ export function dropIfEmpty(c: Client, key: string, size: number): boolean {
   if (size > 0) return false;
   c.db.delete(key);
   return true;
+}
+
+/** dropIfEmpty plus the generic `del` event Redis fires after a command empties a key. */
+export function dropEmptied(c: Client, key: string, size: number): void {
+  if (dropIfEmpty(c, key, size)) c.engine.notify(notifyClass.generic, 'del', key, c.db.id);
+}
+
+/**
+ * HDEL, SREM and ZREM: deletes argv[2..] from the collection at argv[1], fires the type's event
+ * when anything went, drops an emptied key, and replies with the number removed.
+ */
+export function removeMembers(
+  c: Client,
+  argv: string[],
+  members: { delete(member: string): boolean; readonly size: number } | undefined,
+  event: string,
+  klass: NotifyClass,
+): void {
+  let removed = 0;
+  if (members) {
+    for (let i = 2; i < argv.length; i++) if (members.delete(argv[i]!)) removed++;
+    if (removed > 0) {
+      c.changed(argv[1]!, event, klass);
+      dropEmptied(c, argv[1]!, members.size);
+    }
+  }
+  c.writer.integer(removed);
 }

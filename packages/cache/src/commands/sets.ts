@@ -4,7 +4,7 @@ import { notifyClass } from '../server/notify.js';
 import { intArg, is } from './args.js';
 import { type CommandSpec, command, numkeysAt } from './command.js';
 import { randomMembers } from './hashes.js';
-import { dropIfEmpty, getSet, setForWrite } from './lookup.js';
+import { dropIfEmpty, getSet, removeMembers, setForWrite } from './lookup.js';
 import { matches, replyScan, scanOptions, scanStep } from './scan.js';
 
 /** Sets (t_set.c) on a JS Set. */
@@ -22,16 +22,7 @@ function sadd(c: Client, argv: string[]): void {
 }
 
 function srem(c: Client, argv: string[]): void {
-  const members = getSet(c, argv[1]!);
-  let removed = 0;
-  if (members) {
-    for (let i = 2; i < argv.length; i++) if (members.delete(argv[i]!)) removed++;
-    if (removed > 0) {
-      c.changed(argv[1]!, 'srem', set);
-      dropIfEmpty(c, argv[1]!, members.size);
-    }
-  }
-  c.writer.integer(removed);
+  removeMembers(c, argv, getSet(c, argv[1]!), 'srem', set);
 }
 
 function smembers(c: Client, argv: string[]): void {

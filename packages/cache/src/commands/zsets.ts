@@ -8,7 +8,7 @@ import { clampRange, intArg, is, parseDouble, timeoutArg } from './args.js';
 import { blockOr, nilArrayReply } from './blocking.js';
 import { type CommandSpec, command, numkeysAt } from './command.js';
 import { randomMembers } from './hashes.js';
-import { dropIfEmpty, getSet, getZset, zsetForWrite } from './lookup.js';
+import { dropIfEmpty, getSet, getZset, removeMembers, zsetForWrite } from './lookup.js';
 import { matches, replyScan, scanOptions, scanStep } from './scan.js';
 
 /** Sorted sets (t_zset.c): a Map for scores plus a skip list for order and rank. */
@@ -158,16 +158,7 @@ function zincrby(c: Client, argv: string[]): void {
 }
 
 function zrem(c: Client, argv: string[]): void {
-  const members = getZset(c, argv[1]!);
-  let removed = 0;
-  if (members) {
-    for (let i = 2; i < argv.length; i++) if (members.delete(argv[i]!)) removed++;
-    if (removed > 0) {
-      c.changed(argv[1]!, 'zrem', zset);
-      dropIfEmpty(c, argv[1]!, members.size);
-    }
-  }
-  c.writer.integer(removed);
+  removeMembers(c, argv, getZset(c, argv[1]!), 'zrem', zset);
 }
 
 function zscore(c: Client, argv: string[]): void {
