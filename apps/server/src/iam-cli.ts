@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { type Database, openDatabase } from '@parley/db';
-import { type Iam, openIam, PLATFORM_TENANT, requireTenant, seedDemo, verifyChain } from '@parley/iam';
+import { type Iam, PLATFORM_TENANT, requireTenant, seedDemo, verifyChain } from '@parley/iam';
 import { parseDuration } from '@parley/kit';
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import type { ServerConfig } from './config.js';
-import { databaseOptions } from './main.js';
+import { databaseOptions, openIamFor } from './main.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const list = (value: string) =>
@@ -25,13 +24,7 @@ async function withIam<T>(
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
   try {
     await database.migrate();
-    const iam = await openIam({
-      db: database.db,
-      config,
-      production: config.NODE_ENV === 'production',
-      dataDir: resolve(config.PARLEY_DATA_DIR),
-      redis,
-    });
+    const iam = await openIamFor(config, database.db, redis);
     try {
       return await work(iam, database);
     } finally {

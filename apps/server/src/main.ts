@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
-import { openDatabase } from '@parley/db';
-import { openIam, seedDemo } from '@parley/iam';
+import { type Database, openDatabase } from '@parley/db';
+import { type Iam, openIam, seedDemo } from '@parley/iam';
 import { createLogger, type Logger } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -19,6 +19,17 @@ export function databaseOptions(config: ServerConfig) {
   return config.DATABASE_URL
     ? { url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX }
     : { dataDir: join(resolve(config.PARLEY_DATA_DIR), 'pg') };
+}
+
+/** The IAM as the server configures it; the server and the operator commands share it. */
+export function openIamFor(config: ServerConfig, db: Database['db'], redis: Redis | undefined): Promise<Iam> {
+  return openIam({
+    db,
+    config,
+    production: config.NODE_ENV === 'production',
+    dataDir: resolve(config.PARLEY_DATA_DIR),
+    redis,
+  });
 }
 
 /** Opens the platform's stores, builds the HTTP app and listens. */
@@ -51,13 +62,7 @@ export async function startServer(
     readiness.push({ name: 'redis', check: async () => void (await client.ping()) });
   }
 
-  const iam = await openIam({
-    db: database.db,
-    config,
-    production: config.NODE_ENV === 'production',
-    dataDir: resolve(config.PARLEY_DATA_DIR),
-    redis,
-  });
+  const iam = await openIamFor(config, database.db, redis);
   if (config.NODE_ENV === 'development') await seedDemoOnFirstStart(iam, config, logger);
 
   let shuttingDown = false;
@@ -85,11 +90,7 @@ export async function startServer(
 }
 
 /** Development only: the demo tenants on first start, so `npm start` gives something to sign in to. */
-async function seedDemoOnFirstStart(
-  iam: Awaited<ReturnType<typeof openIam>>,
-  config: ServerConfig,
-  logger: Logger,
-): Promise<void> {
+async function seedDemoOnFirstStart(iam: Iam, config: ServerConfig, logger: Logger): Promise<void> {
   const seed = await seedDemo(iam, config.PARLEY_DEMO_PASSWORD);
   if (!seed.created) return;
   logger.info({ users: seed.users }, 'seeded demo tenants acme and globex');
