@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type CacheServer, type StartOptions, startCacheServer } from '../src/index.js';
 
 /** A server on a free port plus ioredis clients that are all closed by `stop()`. */
@@ -30,6 +31,23 @@ export async function startHarness(options: StartOptions = {}): Promise<Harness>
       await server.close();
     },
   };
+}
+
+/**
+ * The suite set-up most command tests share: one server for the file, one client, and an empty
+ * keyspace before every test. Read `t.redis` and `t.h` inside tests (they are set in beforeAll).
+ */
+export function useFlushedServer(): { readonly h: Harness; readonly redis: Redis } {
+  const t = {} as { h: Harness; redis: Redis };
+  beforeAll(async () => {
+    t.h = await startHarness();
+    t.redis = t.h.client();
+  });
+  afterAll(() => t.h.stop());
+  beforeEach(async () => {
+    await t.redis.flushall();
+  });
+  return t;
 }
 
 /**

@@ -1,59 +1,49 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useFlushedServer } from './helpers.js';
 
 describe('streams', () => {
-  let h: Harness;
-  let redis: Redis;
-  beforeAll(async () => {
-    h = await startHarness();
-    redis = h.client();
-  });
-  afterAll(() => h.stop());
-  beforeEach(async () => {
-    await redis.flushall();
-  });
+  const t = useFlushedServer();
 
   it('XADD IDs, XLEN, XRANGE/XREVRANGE with exclusive bounds and COUNT, XDEL', async () => {
-    expect(await redis.xadd('s', '1-1', 'a', '1')).toBe('1-1');
-    expect(await redis.xadd('s', '1-*', 'b', '2')).toBe('1-2');
-    await expect(redis.xadd('s', '1-1', 'c', '3')).rejects.toThrow(
+    expect(await t.redis.xadd('s', '1-1', 'a', '1')).toBe('1-1');
+    expect(await t.redis.xadd('s', '1-*', 'b', '2')).toBe('1-2');
+    await expect(t.redis.xadd('s', '1-1', 'c', '3')).rejects.toThrow(
       'ERR The ID specified in XADD is equal or smaller than the target stream top item',
     );
-    await expect(redis.xadd('s2', '0-0', 'c', '3')).rejects.toThrow(
+    await expect(t.redis.xadd('s2', '0-0', 'c', '3')).rejects.toThrow(
       'ERR The ID specified in XADD must be greater than 0-0',
     );
-    const auto = (await redis.xadd('s', '*', 'c', '3'))!;
+    const auto = (await t.redis.xadd('s', '*', 'c', '3'))!;
     expect(Number(auto.split('-')[0])).toBeGreaterThan(1);
-    expect(await redis.xlen('s')).toBe(3);
-    expect(await redis.xrange('s', '-', '+', 'COUNT', 2)).toEqual([
+    expect(await t.redis.xlen('s')).toBe(3);
+    expect(await t.redis.xrange('s', '-', '+', 'COUNT', 2)).toEqual([
       ['1-1', ['a', '1']],
       ['1-2', ['b', '2']],
     ]);
-    expect(await redis.xrange('s', '(1-1', '1-2')).toEqual([['1-2', ['b', '2']]]);
-    expect((await redis.xrevrange('s', '+', '-', 'COUNT', 1))[0]![0]).toBe(auto);
-    expect(await redis.xdel('s', '1-1', '9-9')).toBe(1);
-    expect(await redis.xadd('s', 'NOMKSTREAM', '*', 'x', 'y').then(() => redis.xlen('s'))).toBe(3);
-    expect(await redis.xadd('missing', 'NOMKSTREAM', '*', 'x', 'y')).toBeNull();
+    expect(await t.redis.xrange('s', '(1-1', '1-2')).toEqual([['1-2', ['b', '2']]]);
+    expect((await t.redis.xrevrange('s', '+', '-', 'COUNT', 1))[0]![0]).toBe(auto);
+    expect(await t.redis.xdel('s', '1-1', '9-9')).toBe(1);
+    expect(await t.redis.xadd('s', 'NOMKSTREAM', '*', 'x', 'y').then(() => t.redis.xlen('s'))).toBe(3);
+    expect(await t.redis.xadd('missing', 'NOMKSTREAM', '*', 'x', 'y')).toBeNull();
   });
 
   it('MAXLEN and MINID trimming, XTRIM', async () => {
-    for (let i = 1; i <= 10; i++) await redis.xadd('s', 'MAXLEN', '5', `${i}-0`, 'n', String(i));
-    expect(await redis.xlen('s')).toBe(5);
-    expect((await redis.xrange('s', '-', '+'))[0]![0]).toBe('6-0');
-    expect(await redis.xtrim('s', 'MINID', '8')).toBe(2);
-    expect(await redis.xtrim('s', 'MAXLEN', '~', '1')).toBe(2);
-    expect(await redis.xlen('s')).toBe(1);
+    for (let i = 1; i <= 10; i++) await t.redis.xadd('s', 'MAXLEN', '5', `${i}-0`, 'n', String(i));
+    expect(await t.redis.xlen('s')).toBe(5);
+    expect((await t.redis.xrange('s', '-', '+'))[0]![0]).toBe('6-0');
+    expect(await t.redis.xtrim('s', 'MINID', '8')).toBe(2);
+    expect(await t.redis.xtrim('s', 'MAXLEN', '~', '1')).toBe(2);
+    expect(await t.redis.xlen('s')).toBe(1);
   });
 
   it('XREAD returns new entries and BLOCK waits for XADD (with $)', async () => {
-    await redis.xadd('s', '1-0', 'a', '1');
-    expect(await redis.xread('STREAMS', 's', '0')).toEqual([['s', [['1-0', ['a', '1']]]]]);
-    expect(await redis.xread('STREAMS', 's', '$')).toBeNull();
-    const reader = h.client();
+    await t.redis.xadd('s', '1-0', 'a', '1');
+    expect(await t.redis.xread('STREAMS', 's', '0')).toEqual([['s', [['1-0', ['a', '1']]]]]);
+    expect(await t.redis.xread('STREAMS', 's', '$')).toBeNull();
+    const reader = t.h.client();
     const waiting = reader.xread('BLOCK', 0, 'STREAMS', 's', '$');
     await new Promise((r) => setTimeout(r, 30));
-    await redis.xadd('s', '2-0', 'b', '2');
+    await t.redis.xadd('s', '2-0', 'b', '2');
     expect(await waiting).toEqual([['s', [['2-0', ['b', '2']]]]]);
     const started = Date.now();
     expect(await reader.xread('BLOCK', 100, 'STREAMS', 's', '$')).toBeNull();
@@ -61,15 +51,15 @@ describe('streams', () => {
   });
 
   it('consumer groups: XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM, XINFO', async () => {
-    await expect(redis.xgroup('CREATE', 'jobs', 'g', '$')).rejects.toThrow(
+    await expect(t.redis.xgroup('CREATE', 'jobs', 'g', '$')).rejects.toThrow(
       'ERR The XGROUP subcommand requires the key to exist',
     );
-    expect(await redis.xgroup('CREATE', 'jobs', 'g', '$', 'MKSTREAM')).toBe('OK');
-    await expect(redis.xgroup('CREATE', 'jobs', 'g', '$')).rejects.toThrow(
+    expect(await t.redis.xgroup('CREATE', 'jobs', 'g', '$', 'MKSTREAM')).toBe('OK');
+    await expect(t.redis.xgroup('CREATE', 'jobs', 'g', '$')).rejects.toThrow(
       'BUSYGROUP Consumer Group name already exists',
     );
-    for (let i = 1; i <= 3; i++) await redis.xadd('jobs', `${i}-0`, 'job', String(i));
-    const read = await redis.xreadgroup('GROUP', 'g', 'alice', 'COUNT', 2, 'STREAMS', 'jobs', '>');
+    for (let i = 1; i <= 3; i++) await t.redis.xadd('jobs', `${i}-0`, 'job', String(i));
+    const read = await t.redis.xreadgroup('GROUP', 'g', 'alice', 'COUNT', 2, 'STREAMS', 'jobs', '>');
     expect(read).toEqual([
       [
         'jobs',
@@ -79,41 +69,46 @@ describe('streams', () => {
         ],
       ],
     ]);
-    expect(await redis.xpending('jobs', 'g')).toEqual([2, '1-0', '2-0', [['alice', '2']]]);
-    expect(await redis.xack('jobs', 'g', '1-0')).toBe(1);
-    const history = await redis.xreadgroup('GROUP', 'g', 'alice', 'STREAMS', 'jobs', '0');
+    expect(await t.redis.xpending('jobs', 'g')).toEqual([2, '1-0', '2-0', [['alice', '2']]]);
+    expect(await t.redis.xack('jobs', 'g', '1-0')).toBe(1);
+    const history = await t.redis.xreadgroup('GROUP', 'g', 'alice', 'STREAMS', 'jobs', '0');
     expect(history).toEqual([['jobs', [['2-0', ['job', '2']]]]]);
     await new Promise((r) => setTimeout(r, 20));
-    const claimed = await redis.xclaim('jobs', 'g', 'bob', 10, '2-0');
+    const claimed = await t.redis.xclaim('jobs', 'g', 'bob', 10, '2-0');
     expect(claimed).toEqual([['2-0', ['job', '2']]]);
-    const [detail] = (await redis.xpending('jobs', 'g', '-', '+', 10)) as [string, string, number, number][];
+    const [detail] = (await t.redis.xpending('jobs', 'g', '-', '+', 10)) as [
+      string,
+      string,
+      number,
+      number,
+    ][];
     expect(detail![0]).toBe('2-0');
     expect(detail![1]).toBe('bob');
     expect(detail![3]).toBe(2);
-    await redis.xreadgroup('GROUP', 'g', 'carol', 'STREAMS', 'jobs', '>');
+    await t.redis.xreadgroup('GROUP', 'g', 'carol', 'STREAMS', 'jobs', '>');
     await new Promise((r) => setTimeout(r, 20));
-    const auto = (await redis.xautoclaim('jobs', 'g', 'dave', 10, '0', 'COUNT', 10, 'JUSTID')) as unknown[];
+    const auto = (await t.redis.xautoclaim('jobs', 'g', 'dave', 10, '0', 'COUNT', 10, 'JUSTID')) as unknown[];
     expect(auto[0]).toBe('0-0');
     expect((auto[1] as string[]).sort()).toEqual(['2-0', '3-0']);
-    const groups = (await redis.xinfo('GROUPS', 'jobs')) as unknown[][];
+    const groups = (await t.redis.xinfo('GROUPS', 'jobs')) as unknown[][];
     expect(groups[0]).toEqual(
       expect.arrayContaining(['name', 'g', 'pending', 2, 'last-delivered-id', '3-0']),
     );
-    const consumers = (await redis.xinfo('CONSUMERS', 'jobs', 'g')) as unknown[][];
+    const consumers = (await t.redis.xinfo('CONSUMERS', 'jobs', 'g')) as unknown[][];
     expect(consumers.map((c) => c[1]).sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
-    const info = (await redis.xinfo('STREAM', 'jobs')) as unknown[];
+    const info = (await t.redis.xinfo('STREAM', 'jobs')) as unknown[];
     expect(info.slice(0, 2)).toEqual(['length', 3]);
-    expect(await redis.xgroup('DELCONSUMER', 'jobs', 'g', 'dave')).toBe(2);
-    expect(await redis.xgroup('DESTROY', 'jobs', 'g')).toBe(1);
-    await expect(redis.xreadgroup('GROUP', 'g', 'x', 'STREAMS', 'jobs', '>')).rejects.toThrow('NOGROUP');
+    expect(await t.redis.xgroup('DELCONSUMER', 'jobs', 'g', 'dave')).toBe(2);
+    expect(await t.redis.xgroup('DESTROY', 'jobs', 'g')).toBe(1);
+    await expect(t.redis.xreadgroup('GROUP', 'g', 'x', 'STREAMS', 'jobs', '>')).rejects.toThrow('NOGROUP');
   });
 
   it('XREADGROUP BLOCK is woken by XADD', async () => {
-    await redis.xgroup('CREATE', 'q', 'g', '$', 'MKSTREAM');
-    const worker = h.client();
+    await t.redis.xgroup('CREATE', 'q', 'g', '$', 'MKSTREAM');
+    const worker = t.h.client();
     const waiting = worker.xreadgroup('GROUP', 'g', 'w1', 'BLOCK', 0, 'STREAMS', 'q', '>');
     await new Promise((r) => setTimeout(r, 30));
-    await redis.xadd('q', '5-0', 'task', 'x');
+    await t.redis.xadd('q', '5-0', 'task', 'x');
     expect(await waiting).toEqual([['q', [['5-0', ['task', 'x']]]]]);
   });
 });

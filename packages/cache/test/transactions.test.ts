@@ -1,22 +1,12 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, rawExchange, resp, startHarness } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { rawExchange, resp, useFlushedServer } from './helpers.js';
 
 describe('MULTI/EXEC/WATCH', () => {
-  let h: Harness;
-  let redis: Redis;
-  beforeAll(async () => {
-    h = await startHarness();
-    redis = h.client();
-  });
-  afterAll(() => h.stop());
-  beforeEach(async () => {
-    await redis.flushall();
-  });
+  const t = useFlushedServer();
 
   it('runs the queue atomically and returns every reply, including runtime errors', async () => {
-    await redis.set('s', 'text');
-    const result = await redis.multi().incr('n').incr('s').get('n').exec();
+    await t.redis.set('s', 'text');
+    const result = await t.redis.multi().incr('n').incr('s').get('n').exec();
     expect(result![0]).toEqual([null, 1]);
     expect((result![1]![0] as Error).message).toContain('ERR value is not an integer');
     expect(result![2]).toEqual([null, '1']);
@@ -24,7 +14,7 @@ describe('MULTI/EXEC/WATCH', () => {
 
   it('a command that fails to queue aborts EXEC with EXECABORT', async () => {
     const { reply } = await rawExchange(
-      h.server.port,
+      t.h.server.port,
       Buffer.concat([resp('MULTI'), resp('SET', 'a', '1'), resp('GET'), resp('EXEC'), resp('EXISTS', 'a')]),
     );
     expect(reply).toBe(
@@ -34,7 +24,7 @@ describe('MULTI/EXEC/WATCH', () => {
 
   it('nesting, EXEC/DISCARD without MULTI and WATCH inside MULTI are errors', async () => {
     const { reply } = await rawExchange(
-      h.server.port,
+      t.h.server.port,
       Buffer.concat([
         resp('EXEC'),
         resp('DISCARD'),
@@ -50,24 +40,24 @@ describe('MULTI/EXEC/WATCH', () => {
   });
 
   it('WATCH: a modified key makes EXEC return null; an untouched one lets it run', async () => {
-    const other = h.client();
-    await redis.set('balance', '10');
-    await redis.watch('balance');
+    const other = t.h.client();
+    await t.redis.set('balance', '10');
+    await t.redis.watch('balance');
     await other.incr('balance');
-    expect(await redis.multi().set('balance', '0').exec()).toBeNull();
-    expect(await redis.get('balance')).toBe('11');
-    await redis.watch('balance');
-    expect(await redis.multi().set('balance', '0').exec()).toEqual([[null, 'OK']]);
+    expect(await t.redis.multi().set('balance', '0').exec()).toBeNull();
+    expect(await t.redis.get('balance')).toBe('11');
+    await t.redis.watch('balance');
+    expect(await t.redis.multi().set('balance', '0').exec()).toEqual([[null, 'OK']]);
   });
 
   it('WATCH: a key that expires after WATCH counts as modified; FLUSHALL too', async () => {
-    await redis.set('temp', '1', 'PX', 50);
-    await redis.watch('temp');
+    await t.redis.set('temp', '1', 'PX', 50);
+    await t.redis.watch('temp');
     await new Promise((r) => setTimeout(r, 80));
-    expect(await redis.multi().get('temp').exec()).toBeNull();
-    await redis.set('k', '1');
-    await redis.watch('k');
-    await h.client().flushall();
-    expect(await redis.multi().get('k').exec()).toBeNull();
+    expect(await t.redis.multi().get('temp').exec()).toBeNull();
+    await t.redis.set('k', '1');
+    await t.redis.watch('k');
+    await t.h.client().flushall();
+    expect(await t.redis.multi().get('k').exec()).toBeNull();
   });
 });

@@ -1,67 +1,57 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness, useFlushedServer } from './helpers.js';
 
 describe('data types', () => {
-  let h: Harness;
-  let redis: Redis;
-  beforeAll(async () => {
-    h = await startHarness();
-    redis = h.client();
-  });
-  afterAll(() => h.stop());
-  beforeEach(async () => {
-    await redis.flushall();
-  });
+  const t = useFlushedServer();
 
   it('lists: push/pop/range/index/set/insert/rem/trim/pos/move/mpop', async () => {
-    expect(await redis.rpush('l', 'a', 'b', 'c')).toBe(3);
-    expect(await redis.lpush('l', 'z')).toBe(4);
-    expect(await redis.lrange('l', 0, -1)).toEqual(['z', 'a', 'b', 'c']);
-    expect(await redis.lindex('l', -1)).toBe('c');
-    await redis.lset('l', 1, 'A');
-    await expect(redis.lset('l', 10, 'x')).rejects.toThrow('ERR index out of range');
-    expect(await redis.linsert('l', 'BEFORE', 'b', 'x')).toBe(5);
-    expect(await redis.lrange('l', 0, -1)).toEqual(['z', 'A', 'x', 'b', 'c']);
-    await redis.rpush('l', 'x', 'x');
-    expect(await redis.lrem('l', -1, 'x')).toBe(1);
-    expect(await redis.lpos('l', 'x', 'COUNT', 0)).toEqual([2, 5]);
-    await redis.ltrim('l', 1, -2);
-    expect(await redis.lrange('l', 0, -1)).toEqual(['A', 'x', 'b', 'c']);
-    expect(await redis.lpop('l', 2)).toEqual(['A', 'x']);
-    expect(await redis.lmove('l', 'l2', 'RIGHT', 'LEFT')).toBe('c');
-    expect(await redis.rpoplpush('l', 'l2')).toBe('b');
-    expect(await redis.exists('l')).toBe(0);
-    expect(await redis.lpushx('l', 'x')).toBe(0);
-    expect(await redis.call('lmpop', 2, 'l', 'l2', 'LEFT', 'COUNT', 5)).toEqual(['l2', ['b', 'c']]);
-    await redis.set('s', 'v');
-    await expect(redis.lpush('s', 'x')).rejects.toThrow(
+    expect(await t.redis.rpush('l', 'a', 'b', 'c')).toBe(3);
+    expect(await t.redis.lpush('l', 'z')).toBe(4);
+    expect(await t.redis.lrange('l', 0, -1)).toEqual(['z', 'a', 'b', 'c']);
+    expect(await t.redis.lindex('l', -1)).toBe('c');
+    await t.redis.lset('l', 1, 'A');
+    await expect(t.redis.lset('l', 10, 'x')).rejects.toThrow('ERR index out of range');
+    expect(await t.redis.linsert('l', 'BEFORE', 'b', 'x')).toBe(5);
+    expect(await t.redis.lrange('l', 0, -1)).toEqual(['z', 'A', 'x', 'b', 'c']);
+    await t.redis.rpush('l', 'x', 'x');
+    expect(await t.redis.lrem('l', -1, 'x')).toBe(1);
+    expect(await t.redis.lpos('l', 'x', 'COUNT', 0)).toEqual([2, 5]);
+    await t.redis.ltrim('l', 1, -2);
+    expect(await t.redis.lrange('l', 0, -1)).toEqual(['A', 'x', 'b', 'c']);
+    expect(await t.redis.lpop('l', 2)).toEqual(['A', 'x']);
+    expect(await t.redis.lmove('l', 'l2', 'RIGHT', 'LEFT')).toBe('c');
+    expect(await t.redis.rpoplpush('l', 'l2')).toBe('b');
+    expect(await t.redis.exists('l')).toBe(0);
+    expect(await t.redis.lpushx('l', 'x')).toBe(0);
+    expect(await t.redis.call('lmpop', 2, 'l', 'l2', 'LEFT', 'COUNT', 5)).toEqual(['l2', ['b', 'c']]);
+    await t.redis.set('s', 'v');
+    await expect(t.redis.lpush('s', 'x')).rejects.toThrow(
       'WRONGTYPE Operation against a key holding the wrong kind of value',
     );
   });
 
   it('hashes', async () => {
-    expect(await redis.hset('h', 'a', '1', 'b', '2')).toBe(2);
-    expect(await redis.hset('h', 'a', '10')).toBe(0);
-    expect(await redis.hget('h', 'a')).toBe('10');
-    expect(await redis.hmget('h', 'a', 'zz')).toEqual(['10', null]);
-    expect(await redis.hgetall('h')).toEqual({ a: '10', b: '2' });
-    expect(await redis.hsetnx('h', 'a', 'x')).toBe(0);
-    expect(await redis.hincrby('h', 'a', 5)).toBe(15);
-    expect(await redis.hincrbyfloat('h', 'b', '0.5')).toBe('2.5');
-    await expect(redis.hincrby('h', 'b', 1)).rejects.toThrow('ERR hash value is not an integer');
-    expect(await redis.hlen('h')).toBe(2);
-    expect(await redis.hstrlen('h', 'a')).toBe(2);
-    expect((await redis.hkeys('h')).sort()).toEqual(['a', 'b']);
-    expect(await redis.hexists('h', 'b')).toBe(1);
-    expect((await redis.hrandfield('h', -5)) as string[]).toHaveLength(5);
-    expect(await redis.hdel('h', 'a', 'b', 'c')).toBe(2);
-    expect(await redis.exists('h')).toBe(0);
-    await redis.hset('big', ...Array.from({ length: 1000 }, (_, i) => [`f${i}`, String(i)]).flat());
+    expect(await t.redis.hset('h', 'a', '1', 'b', '2')).toBe(2);
+    expect(await t.redis.hset('h', 'a', '10')).toBe(0);
+    expect(await t.redis.hget('h', 'a')).toBe('10');
+    expect(await t.redis.hmget('h', 'a', 'zz')).toEqual(['10', null]);
+    expect(await t.redis.hgetall('h')).toEqual({ a: '10', b: '2' });
+    expect(await t.redis.hsetnx('h', 'a', 'x')).toBe(0);
+    expect(await t.redis.hincrby('h', 'a', 5)).toBe(15);
+    expect(await t.redis.hincrbyfloat('h', 'b', '0.5')).toBe('2.5');
+    await expect(t.redis.hincrby('h', 'b', 1)).rejects.toThrow('ERR hash value is not an integer');
+    expect(await t.redis.hlen('h')).toBe(2);
+    expect(await t.redis.hstrlen('h', 'a')).toBe(2);
+    expect((await t.redis.hkeys('h')).sort()).toEqual(['a', 'b']);
+    expect(await t.redis.hexists('h', 'b')).toBe(1);
+    expect((await t.redis.hrandfield('h', -5)) as string[]).toHaveLength(5);
+    expect(await t.redis.hdel('h', 'a', 'b', 'c')).toBe(2);
+    expect(await t.redis.exists('h')).toBe(0);
+    await t.redis.hset('big', ...Array.from({ length: 1000 }, (_, i) => [`f${i}`, String(i)]).flat());
     const seen = new Set<string>();
     let cursor = '0';
     do {
-      const [next, batch] = await redis.hscan('big', cursor, 'COUNT', 100);
+      const [next, batch] = await t.redis.hscan('big', cursor, 'COUNT', 100);
       for (let i = 0; i < batch.length; i += 2) seen.add(batch[i]!);
       cursor = next;
     } while (cursor !== '0');
@@ -69,72 +59,72 @@ describe('data types', () => {
   });
 
   it('sets', async () => {
-    expect(await redis.sadd('a', '1', '2', '3', '3')).toBe(3);
-    await redis.sadd('b', '2', '3', '4');
-    expect((await redis.sinter('a', 'b')).sort()).toEqual(['2', '3']);
-    expect((await redis.sunion('a', 'b')).sort()).toEqual(['1', '2', '3', '4']);
-    expect(await redis.sdiff('a', 'b')).toEqual(['1']);
-    expect(await redis.sinterstore('dst', 'a', 'b')).toBe(2);
-    expect(await redis.call('sintercard', 2, 'a', 'b', 'LIMIT', 1)).toBe(1);
-    expect(await redis.smismember('a', '1', '9')).toEqual([1, 0]);
-    expect(await redis.smove('a', 'b', '1')).toBe(1);
-    expect(await redis.scard('b')).toBe(4);
-    const popped = await redis.spop('b', 2);
+    expect(await t.redis.sadd('a', '1', '2', '3', '3')).toBe(3);
+    await t.redis.sadd('b', '2', '3', '4');
+    expect((await t.redis.sinter('a', 'b')).sort()).toEqual(['2', '3']);
+    expect((await t.redis.sunion('a', 'b')).sort()).toEqual(['1', '2', '3', '4']);
+    expect(await t.redis.sdiff('a', 'b')).toEqual(['1']);
+    expect(await t.redis.sinterstore('dst', 'a', 'b')).toBe(2);
+    expect(await t.redis.call('sintercard', 2, 'a', 'b', 'LIMIT', 1)).toBe(1);
+    expect(await t.redis.smismember('a', '1', '9')).toEqual([1, 0]);
+    expect(await t.redis.smove('a', 'b', '1')).toBe(1);
+    expect(await t.redis.scard('b')).toBe(4);
+    const popped = await t.redis.spop('b', 2);
     expect(popped).toHaveLength(2);
-    expect(await redis.scard('b')).toBe(2);
-    expect(await redis.srem('b', ...(await redis.smembers('b')))).toBe(2);
-    expect(await redis.exists('b')).toBe(0);
-    expect(await redis.srandmember('a', -3)).toHaveLength(3);
+    expect(await t.redis.scard('b')).toBe(2);
+    expect(await t.redis.srem('b', ...(await t.redis.smembers('b')))).toBe(2);
+    expect(await t.redis.exists('b')).toBe(0);
+    expect(await t.redis.srandmember('a', -3)).toHaveLength(3);
   });
 
   it('sorted sets: ZADD flags, ranges, ranks, pops, algebra', async () => {
-    expect(await redis.zadd('z', 1, 'a', 2, 'b', 3, 'c')).toBe(3);
-    expect(await redis.zadd('z', 'NX', 10, 'a', 4, 'd')).toBe(1);
-    expect(await redis.zadd('z', 'XX', 'CH', 5, 'a', 9, 'new')).toBe(1);
-    expect(await redis.zadd('z', 'GT', 'CH', 1, 'a')).toBe(0);
-    expect(await redis.zadd('z', 'INCR', 2, 'a')).toBe('7');
-    await expect(redis.zadd('z', 'NX', 'XX', 1, 'a')).rejects.toThrow(
+    expect(await t.redis.zadd('z', 1, 'a', 2, 'b', 3, 'c')).toBe(3);
+    expect(await t.redis.zadd('z', 'NX', 10, 'a', 4, 'd')).toBe(1);
+    expect(await t.redis.zadd('z', 'XX', 'CH', 5, 'a', 9, 'new')).toBe(1);
+    expect(await t.redis.zadd('z', 'GT', 'CH', 1, 'a')).toBe(0);
+    expect(await t.redis.zadd('z', 'INCR', 2, 'a')).toBe('7');
+    await expect(t.redis.zadd('z', 'NX', 'XX', 1, 'a')).rejects.toThrow(
       'ERR XX and NX options at the same time are not compatible',
     );
-    expect(await redis.zrange('z', 0, -1, 'WITHSCORES')).toEqual(['b', '2', 'c', '3', 'd', '4', 'a', '7']);
-    expect(await redis.zrange('z', '(2', '+inf', 'BYSCORE', 'LIMIT', 1, 2)).toEqual(['d', 'a']);
-    expect(await redis.zrange('z', '+inf', '-inf', 'BYSCORE', 'REV')).toEqual(['a', 'd', 'c', 'b']);
-    expect(await redis.zrevrangebyscore('z', 4, 2)).toEqual(['d', 'c', 'b']);
-    expect(await redis.zrank('z', 'd')).toBe(2);
-    expect(await redis.zrevrank('z', 'd')).toBe(1);
-    expect(await redis.zcount('z', '(2', 4)).toBe(2);
-    expect(await redis.zscore('z', 'a')).toBe('7');
-    expect(await redis.zincrby('z', 0.5, 'b')).toBe('2.5');
-    expect(await redis.zpopmin('z')).toEqual(['b', '2.5']);
-    expect(await redis.zpopmax('z', 2)).toEqual(['a', '7', 'd', '4']);
-    await redis.zadd('lex', 0, 'a', 0, 'b', 0, 'c', 0, 'd');
-    expect(await redis.zrangebylex('lex', '[b', '(d')).toEqual(['b', 'c']);
-    expect(await redis.zlexcount('lex', '-', '+')).toBe(4);
-    expect(await redis.zremrangebylex('lex', '-', '[b')).toBe(2);
-    await redis.zadd('z1', 1, 'x', 2, 'y');
-    await redis.zadd('z2', 10, 'y', 20, 'z');
-    expect(await redis.zunionstore('u', 2, 'z1', 'z2', 'WEIGHTS', 1, 2)).toBe(3);
-    expect(await redis.zrange('u', 0, -1, 'WITHSCORES')).toEqual(['x', '1', 'y', '22', 'z', '40']);
-    expect(await redis.zinterstore('i', 2, 'z1', 'z2', 'AGGREGATE', 'MAX')).toBe(1);
-    expect(await redis.zscore('i', 'y')).toBe('10');
-    expect(await redis.call('zdiff', 2, 'z1', 'z2')).toEqual(['x']);
-    expect(await redis.zremrangebyrank('u', 0, 0)).toBe(1);
-    expect(await redis.zremrangebyscore('u', '-inf', 30)).toBe(1);
-    expect(await redis.zcard('u')).toBe(1);
+    expect(await t.redis.zrange('z', 0, -1, 'WITHSCORES')).toEqual(['b', '2', 'c', '3', 'd', '4', 'a', '7']);
+    expect(await t.redis.zrange('z', '(2', '+inf', 'BYSCORE', 'LIMIT', 1, 2)).toEqual(['d', 'a']);
+    expect(await t.redis.zrange('z', '+inf', '-inf', 'BYSCORE', 'REV')).toEqual(['a', 'd', 'c', 'b']);
+    expect(await t.redis.zrevrangebyscore('z', 4, 2)).toEqual(['d', 'c', 'b']);
+    expect(await t.redis.zrank('z', 'd')).toBe(2);
+    expect(await t.redis.zrevrank('z', 'd')).toBe(1);
+    expect(await t.redis.zcount('z', '(2', 4)).toBe(2);
+    expect(await t.redis.zscore('z', 'a')).toBe('7');
+    expect(await t.redis.zincrby('z', 0.5, 'b')).toBe('2.5');
+    expect(await t.redis.zpopmin('z')).toEqual(['b', '2.5']);
+    expect(await t.redis.zpopmax('z', 2)).toEqual(['a', '7', 'd', '4']);
+    await t.redis.zadd('lex', 0, 'a', 0, 'b', 0, 'c', 0, 'd');
+    expect(await t.redis.zrangebylex('lex', '[b', '(d')).toEqual(['b', 'c']);
+    expect(await t.redis.zlexcount('lex', '-', '+')).toBe(4);
+    expect(await t.redis.zremrangebylex('lex', '-', '[b')).toBe(2);
+    await t.redis.zadd('z1', 1, 'x', 2, 'y');
+    await t.redis.zadd('z2', 10, 'y', 20, 'z');
+    expect(await t.redis.zunionstore('u', 2, 'z1', 'z2', 'WEIGHTS', 1, 2)).toBe(3);
+    expect(await t.redis.zrange('u', 0, -1, 'WITHSCORES')).toEqual(['x', '1', 'y', '22', 'z', '40']);
+    expect(await t.redis.zinterstore('i', 2, 'z1', 'z2', 'AGGREGATE', 'MAX')).toBe(1);
+    expect(await t.redis.zscore('i', 'y')).toBe('10');
+    expect(await t.redis.call('zdiff', 2, 'z1', 'z2')).toEqual(['x']);
+    expect(await t.redis.zremrangebyrank('u', 0, 0)).toBe(1);
+    expect(await t.redis.zremrangebyscore('u', '-inf', 30)).toBe(1);
+    expect(await t.redis.zcard('u')).toBe(1);
   });
 
   it('sorted sets keep O(log n) rank correct across many updates', async () => {
     const n = 2000;
     const args: (string | number)[] = [];
     for (let i = 0; i < n; i++) args.push((i * 7919) % n, `m${i}`);
-    await redis.zadd('big', ...args);
-    for (let i = 0; i < 200; i++) await redis.zadd('big', n + i, `m${i}`);
-    const all = await redis.zrange('big', 0, -1, 'WITHSCORES');
+    await t.redis.zadd('big', ...args);
+    for (let i = 0; i < 200; i++) await t.redis.zadd('big', n + i, `m${i}`);
+    const all = await t.redis.zrange('big', 0, -1, 'WITHSCORES');
     const scores = all.filter((_, i) => i % 2 === 1).map(Number);
     expect([...scores].sort((a, b) => a - b)).toEqual(scores);
     for (const probe of [0, 1, 500, 1999]) {
       const member = all[probe * 2]!;
-      expect(await redis.zrank('big', member)).toBe(probe);
+      expect(await t.redis.zrank('big', member)).toBe(probe);
     }
   });
 });
