@@ -2,23 +2,19 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestHttp, createTestIam, login, seedTenants, type TestIam } from './helpers.js';
+import { bearer, login, type SeededTenants, startIamApp, type TestIam } from './helpers.js';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('access tokens: attacks are all 401', () => {
   let t: TestIam;
   let app: FastifyInstance;
-  let tenants: Awaited<ReturnType<typeof seedTenants>>;
+  let tenants: SeededTenants;
+  let close = async () => {};
   beforeAll(async () => {
-    t = await createTestIam();
-    tenants = await seedTenants(t.iam);
-    app = await createTestHttp(t.iam);
+    ({ t, app, tenants, close } = await startIamApp());
   });
-  afterAll(async () => {
-    await app?.close();
-    await t?.close();
-  });
+  afterAll(() => close());
 
   const now = () => Math.floor(Date.now() / 1000);
   const claims = () => ({
@@ -138,16 +134,12 @@ describe('access tokens: attacks are all 401', () => {
 describe('authorization: 401, 403, 404 and API keys', () => {
   let t: TestIam;
   let app: FastifyInstance;
-  let tenants: Awaited<ReturnType<typeof seedTenants>>;
+  let tenants: SeededTenants;
+  let close = async () => {};
   beforeAll(async () => {
-    t = await createTestIam();
-    tenants = await seedTenants(t.iam);
-    app = await createTestHttp(t.iam);
+    ({ t, app, tenants, close } = await startIamApp());
   });
-  afterAll(async () => {
-    await app?.close();
-    await t?.close();
-  });
+  afterAll(() => close());
 
   it('401 without credentials, 403 without the permission, 200 with it', async () => {
     const none = await app.inject('/v1/reports');

@@ -111,3 +111,21 @@ export async function login(app: FastifyInstance, tenant: string, email: string,
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export type SeededTenants = Awaited<ReturnType<typeof seedTenants>>;
+
+/** The set-up most IAM suites share: an IAM on a fresh database, the demo tenants, and its HTTP app. */
+export async function startIamApp(overrides: Partial<IamOptions> = {}) {
+  const t = await createTestIam(overrides);
+  const tenants = await seedTenants(t.iam);
+  const app = await createTestHttp(t.iam);
+  return {
+    t,
+    tenants,
+    app,
+    async close() {
+      await app.close();
+      await t.close();
+    },
+  };
+}

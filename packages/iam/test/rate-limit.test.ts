@@ -4,20 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORM_TENANT } from '../src/audit/log.js';
 import { queryAudit } from '../src/audit/query.js';
 import { MemoryState } from '../src/shared/memory.js';
-import { bearer, createTestHttp, createTestIam, seedTenants, type TestIam } from './helpers.js';
+import { bearer, createTestHttp, createTestIam, seedTenants, startIamApp, type TestIam } from './helpers.js';
 
 describe('rate limits', () => {
   let t: TestIam;
   let app: FastifyInstance;
+  let close = async () => {};
   beforeAll(async () => {
-    t = await createTestIam({ rateLimits: { userPerMinute: 5, anonymousPerMinute: 4, authPerMinute: 3 } });
-    await seedTenants(t.iam);
-    app = await createTestHttp(t.iam);
+    ({ t, app, close } = await startIamApp({
+      rateLimits: { userPerMinute: 5, anonymousPerMinute: 4, authPerMinute: 3 },
+    }));
   });
-  afterAll(async () => {
-    await app?.close();
-    await t?.close();
-  });
+  afterAll(() => close());
 
   it('counts per user, with RateLimit headers, and answers 429 with Retry-After as problem+json', async () => {
     // Logins from distinct client addresses so the auth limit does not interfere.

@@ -10,29 +10,17 @@ vi.mock('../src/passwords/hashing.js', async (original) => {
 
 import { queryAudit } from '../src/audit/query.js';
 import { requireTenant } from '../src/directory/tenants.js';
-import {
-  bearer,
-  createTestHttp,
-  createTestIam,
-  login,
-  PASSWORD,
-  seedTenants,
-  type TestIam,
-} from './helpers.js';
+import { bearer, login, PASSWORD, type SeededTenants, startIamApp, type TestIam } from './helpers.js';
 
 describe('login, refresh rotation, logout', () => {
   let t: TestIam;
   let app: FastifyInstance;
-  let tenants: Awaited<ReturnType<typeof seedTenants>>;
+  let tenants: SeededTenants;
+  let close = async () => {};
   beforeAll(async () => {
-    t = await createTestIam();
-    tenants = await seedTenants(t.iam);
-    app = await createTestHttp(t.iam);
+    ({ t, app, tenants, close } = await startIamApp());
   });
-  afterAll(async () => {
-    await app?.close();
-    await t?.close();
-  });
+  afterAll(() => close());
 
   const post = (url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     app.inject({ method: 'POST', url, payload: payload as object, headers });
@@ -142,15 +130,11 @@ describe('login, refresh rotation, logout', () => {
 describe('login throttling without user enumeration', () => {
   let t: TestIam;
   let app: FastifyInstance;
+  let close = async () => {};
   beforeAll(async () => {
-    t = await createTestIam();
-    await seedTenants(t.iam);
-    app = await createTestHttp(t.iam);
+    ({ t, app, close } = await startIamApp());
   });
-  afterAll(async () => {
-    await app?.close();
-    await t?.close();
-  });
+  afterAll(() => close());
 
   const attempt = (email: string, password: string, tenant = 'acme') =>
     app.inject({ method: 'POST', url: '/v1/auth/login', payload: { tenant, email, password } });
