@@ -23,8 +23,6 @@ export interface AppOptions {
   readiness: ReadinessCheck[];
   /** Feature plugins from the packages, mounted after the cross-cutting hooks. */
   modules?: FastifyPluginAsync[];
-  /** Readiness reports 503 once this says so, so load balancers drain the instance first. */
-  isShuttingDown?: () => boolean;
   /**
    * Identity and access: when given, every request is authenticated, rate limited, authorized
    * against its route's declared permission and audited, and the IAM routes are mounted.
@@ -50,8 +48,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installProblemHandlers(app);
   requireDeclaredAccess(app, [DOCS_PREFIX]);
   if (options.iam) installAccessControl(app, options.iam);
-  // While closing, answers to in-flight requests also end their keep-alive connections;
-  // otherwise close() would wait on idle sockets that clients keep open.
+  // While closing, readiness answers 503 so load balancers drain the instance, and answers to
+  // in-flight requests end their keep-alive connections (close() would wait on idle sockets).
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -63,7 +61,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const registry = installMetrics(app);
   await installOpenApi(app, VERSION);
 
-  await app.register(healthRoutes(options.readiness, options.isShuttingDown ?? (() => false)));
+  await app.register(healthRoutes(options.readiness, () => closing));
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );

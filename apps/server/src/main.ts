@@ -65,12 +65,10 @@ export async function startServer(
   const iam = await openIamFor(config, database.db, redis);
   if (config.NODE_ENV === 'development') await seedDemoOnFirstStart(iam, config, logger);
 
-  let shuttingDown = false;
   const app = await buildApp({
     logger,
     bodyLimit: config.BODY_LIMIT,
     readiness,
-    isShuttingDown: () => shuttingDown,
     iam,
   });
   const url = await app.listen({ host: config.HOST, port: config.PORT });
@@ -78,7 +76,6 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      shuttingDown = true;
       await app.close();
       await iam.close();
       redis?.disconnect();
