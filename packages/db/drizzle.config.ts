@@ -5,6 +5,10 @@ import { defineConfig } from 'drizzle-kit';
 // migrations (drizzle-kit generates ENABLE only), via parley_enable_tenant_rls().
 export default defineConfig({
   dialect: 'postgresql',
-  schema: ['./packages/db/src/schema/tenancy.ts', './packages/iam/src/schema/iam.ts'],
+  schema: [
+    './packages/db/src/schema/tenancy.ts',
+    './packages/iam/src/schema/iam.ts',
+    './packages/assistant/src/conversations/schema.ts',
+  ],
   out: './packages/db/migrations',
 });
