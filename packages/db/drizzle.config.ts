@@ -9,6 +9,7 @@ export default defineConfig({
     './packages/db/src/schema/tenancy.ts',
     './packages/iam/src/schema/iam.ts',
     './packages/assistant/src/conversations/schema.ts',
+    './packages/assistant/src/warehouse/schema.ts',
   ],
   out: './packages/db/migrations',
 });
