@@ -3,9 +3,7 @@ import { arityOk } from '../commands/command.js';
 import { errors, ReplyError } from '../errors.js';
 import { Client } from '../server/client.js';
 import type { CacheEngine } from '../server/engine.js';
-import { errorText, respToLua, writeLua } from './convert.js';
-import { stripLua } from './strip.js';
-import { type LuaValue, luaVm, type ScriptHost } from './vm.js';
+import { luaVm, type ScriptFailure, type ScriptHost } from './vm.js';
 
 /** Script errors as Redis 7 words them (script_lua.c, script.c). */
 export const scriptErrors = {
@@ -25,34 +23,17 @@ export const scriptErrors = {
 /** Redis 7 refuses blocking commands in scripts, except the stream reads (which then never block). */
 const STREAM_READS = new Set(['xread', 'xreadgroup']);
 
-/** Compiles a script without running it, the way Redis does on SCRIPT LOAD and a new EVAL. */
-const COMPILE_CHECK = Buffer.from(
-  "local f, e = loadstring(ARGV[1], '@user_script') if f then return nil end return e",
-);
-
-/**
- * Redis runs a script as the body of a function and keeps its first return value; the VM keeps
- * the last. Wrapping the body (on its first line, so line numbers do not move) in a vararg
- * function, as the main chunk is, and adjusting the call to one value gives Redis's result for
- * `return a, b`.
- */
-function asFunction(body: string): Buffer {
-  return Buffer.from(`return ((function(...) ${stripLua(body)}\nend)())`, 'latin1');
-}
-
-const COMPILE_CHECK_SHA = sha1hex(COMPILE_CHECK.toString('latin1'));
-
 export function sha1hex(body: string): string {
   return createHash('sha1').update(body, 'latin1').digest('hex');
 }
 
 /**
- * One engine's scripting state (Redis's lctx): the script cache keyed by SHA1, and the
- * connection-less client scripts run their commands through.
+ * One engine's scripting state (Redis's lctx): the SHA1s of the scripts this engine knows (the
+ * compiled functions live in the process's one VM), and the connection-less client scripts run
+ * their commands through.
  */
 export class Scripting {
-  /** sha1 → the script, as the VM runs it. */
-  readonly scripts = new Map<string, Buffer>();
+  readonly scripts = new Set<string>();
   private readonly caller: Client;
 
   private constructor(private readonly engine: CacheEngine) {
@@ -71,13 +52,12 @@ export class Scripting {
     return scripting;
   }
 
-  /** SCRIPT LOAD / first EVAL: compiles the body, caches it, returns its SHA1; throws on a syntax error. */
+  /** SCRIPT LOAD / first EVAL: compiles the body once, returns its SHA1; throws on a syntax error. */
   load(body: string, sha = sha1hex(body)): string {
     if (this.scripts.has(sha)) return sha;
-    const host: ScriptHost = { call: () => null, log: () => {}, setResp: () => {} };
-    const result = luaVm.run(host, COMPILE_CHECK, COMPILE_CHECK_SHA, [], [Buffer.from(body, 'latin1')], 0);
-    if (Buffer.isBuffer(result)) throw new ReplyError(scriptErrors.compile(result.toString('latin1')));
-    this.scripts.set(sha, asFunction(body));
+    const error = luaVm.define(sha, body);
+    if (error !== null) throw new ReplyError(scriptErrors.compile(error));
+    this.scripts.add(sha);
     return sha;
   }
 
@@ -87,34 +67,28 @@ export class Scripting {
    * their own commands (effects replication, Redis 7's only mode) inside MULTI/EXEC.
    */
   run(c: Client, sha: string, keys: string[], args: string[], readOnly: boolean): void {
-    const body = this.scripts.get(sha);
-    if (body === undefined) throw new ReplyError(errors.noScript);
+    if (!this.scripts.has(sha)) throw new ReplyError(errors.noScript);
     const caller = this.caller;
     caller.db = c.db;
     caller.writer.protocol = 2;
     const run = new ScriptRun(this.engine, caller, readOnly);
     const bracket = !c.inExec;
     if (bracket) this.engine.beginTransaction(caller);
-    let result: LuaValue;
+    let failure: ScriptFailure | null;
     try {
-      result = luaVm.run(
-        run,
-        body,
-        sha,
-        keys.map((key) => Buffer.from(key, 'latin1')),
-        args.map((arg) => Buffer.from(arg, 'latin1')),
-        this.engine.config.number('busy-reply-threshold'),
-      );
+      const timeLimit = this.engine.config.number('busy-reply-threshold');
+      failure = luaVm.run(run, sha, keys, args, timeLimit, c.writer);
     } finally {
       if (bracket) this.engine.endTransaction(caller);
       caller.writer.take();
     }
     // Clients blocked on keys the script pushed to are served after it, never in the middle.
     this.engine.serveReadyKeysIfAny();
-    writeResult(c, result, sha);
+    if (failure !== null) c.writer.error(failureMessage(failure, sha));
   }
 
   flush(): void {
+    for (const sha of this.scripts) luaVm.release(sha);
     this.scripts.clear();
   }
 }
@@ -127,9 +101,8 @@ class ScriptRun implements ScriptHost {
     private readonly readOnly: boolean,
   ) {}
 
-  call(args: Buffer[]): LuaValue {
-    if (args.length === 0) return fail(scriptErrors.noArgs);
-    const argv = args.map((arg) => arg.toString('latin1'));
+  call(argv: string[]): string {
+    if (argv.length === 0) return fail(scriptErrors.noArgs);
     const spec = this.engine.lookupCommand(argv[0]!);
     if (spec === undefined) return fail(scriptErrors.unknownCommand);
     if (!arityOk(spec.arity, argv.length)) return fail(scriptErrors.arity);
@@ -140,7 +113,7 @@ class ScriptRun implements ScriptHost {
     const guard = this.engine.memoryGuard;
     if (guard !== null && spec.flags.includes('denyoom') && !guard()) return fail(errors.oom);
     this.engine.call(this.caller, spec, argv);
-    return respToLua(this.caller.writer.take());
+    return this.caller.writer.take();
   }
 
   log(level: number, message: Buffer): void {
@@ -159,22 +132,34 @@ export function setScriptLog(log: (level: number, message: string) => void): voi
   scriptLog = log;
 }
 
-function fail(message: string): LuaValue {
-  return { err: Buffer.from(message, 'latin1') };
+/** A command error as redis.call hands it to the VM (RESP). */
+function fail(message: string): string {
+  return `-${message}\r\n`;
 }
 
-/** The script's value as the reply, or a script-aborting error in Redis's wording. */
-function writeResult(c: Client, result: LuaValue, sha: string): void {
-  if (result === null || typeof result !== 'object' || !('err' in result) || result.meta === undefined) {
-    writeLua(c.writer, result);
-    return;
-  }
-  const { kind, name, line } = result.meta;
-  let message: string;
-  if (kind === 'global-read') message = scriptErrors.globalRead(line, name ?? '');
-  else if (kind === 'command-arg-type') message = scriptErrors.argType;
-  else if (result.err.toString('latin1').endsWith('Script killed by fuel limit'))
-    message = scriptErrors.timeLimit;
-  else message = errorText(result.err, result.code).replace(/\0+$/, '');
-  c.writer.error(`${message} script: ${sha}, on @user_script:${line}.`);
+const ERROR_MARKER = '__RLUA_E__:';
+
+/**
+ * The reply for a script stopped by an error, in Redis 7's words: `<error> script: <sha>, on
+ * @user_script:<line>.`. The VM marks the errors it raises itself (a read of an undefined global,
+ * a bad redis.call argument) as `__RLUA_E__:<kind>:<name>`; an error without a code gets `ERR`.
+ */
+function failureMessage(failure: ScriptFailure, sha: string): string {
+  const { message } = failure;
+  const line = failure.line || Number(/^user_script:(\d+):/.exec(message)?.[1] ?? 1) || 1;
+  const marker = message.indexOf(ERROR_MARKER);
+  let text: string;
+  if (marker >= 0) {
+    const [kind = '', name = ''] = splitOnce(message.slice(marker + ERROR_MARKER.length), ':');
+    if (kind === 'global-read') text = scriptErrors.globalRead(line, name);
+    else if (kind === 'command-arg-type') text = scriptErrors.argType;
+    else text = `ERR ${kind}`;
+  } else if (message.endsWith('Script killed by fuel limit')) text = scriptErrors.timeLimit;
+  else text = (/^[A-Z][A-Z0-9]* /.test(message) ? message : `ERR ${message}`).replace(/\0+$/, '');
+  return `${text} script: ${sha}, on @user_script:${line}.`;
+}
+
+function splitOnce(text: string, separator: string): [string, string] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, ''] : [text.slice(0, at), text.slice(at + separator.length)];
 }

@@ -1,13 +1,22 @@
-import { encodeArgs, type LuaEngine, type ReplyValue as LuaValue, load } from 'lua-redis-wasm';
+import { load } from 'lua-redis-wasm';
 import { REDIS_VERSION } from '../commands/connection.js';
-
-export type { LuaValue };
+import { ReplyWriter } from '../protocol/writer.js';
+import { AbiEncoder, encodeResp, writeAbi } from './abi.js';
 
 /** What the VM calls back into while a script runs: the script run in progress. */
 export interface ScriptHost {
-  call(args: Buffer[], protectedCall: boolean): LuaValue;
+  /** redis.call / redis.pcall: the command's reply, as RESP. */
+  call(argv: string[]): string;
   log(level: number, message: Buffer): void;
   setResp(version: number): void;
+}
+
+/** A script that stopped with an error (REPLY_SCRIPT_ERROR): the runner words it as Redis does. */
+export interface ScriptFailure {
+  /** The error as the VM raised it: `CODE message`, a Lua message, or an engine marker. */
+  message: string;
+  /** The script line the error came from; 0 when the VM did not know (compile errors). */
+  line: number;
 }
 
 /**
@@ -17,84 +26,133 @@ export interface ScriptHost {
  */
 const FUEL_PER_MS = 200_000;
 const MAX_FUEL = 2 ** 31 - 1;
+const REPLY_SCRIPT_ERROR = 0x06;
 
 /**
- * The internals of the pinned lua-redis-wasm 1.5.0 used here (not in its typings): the
- * instruction budget setter, and the raw eval path. The public `evalWithArgs` hashes the whole
- * script with a JavaScript SHA1 on every run (a tenth of BullMQ's time); the SHA1 is already
- * known here. Both are checked at load time, with the public API as the fallback.
+ * The raw exports of the pinned lua-redis-wasm 1.5.0 (not in its typings). The package's own
+ * eval path compiles the script on every call, hashes it with a JavaScript SHA1 and copies every
+ * argument and reply through intermediate Buffers; scripts here are compiled once (see
+ * FunctionStore) and called through these exports directly.
  */
-interface EngineInternals {
-  exports: {
-    HEAPU8: Uint8Array;
-    _alloc(size: number): number;
-    _free_mem(ptr: number): void;
-    _set_limits?: (maxFuel: number, maxReplyBytes: number, maxArgBytes: number) => void;
-  };
-  callEvalWithArgs?: (
-    scriptPtr: number,
+interface WasmExports {
+  HEAPU8: Uint8Array;
+  _alloc(size: number): number;
+  _free_mem(ptr: number): void;
+  _set_limits(maxFuel: number, maxReplyBytes: number, maxArgBytes: number): void;
+  /** PtrLen eval_with_args(script, len, args, len, numkeys), returned through `ret` (sret). */
+  _eval_with_args(
+    ret: number,
+    script: number,
     scriptLen: number,
-    argsPtr: number,
+    args: number,
     argsLen: number,
     keys: number,
-  ) => unknown;
-  decodeResult?: (result: unknown, sha: string) => LuaValue;
+  ): void;
 }
+
+/** The host imports the package routes through a mutable handler table (its `load()` result). */
+interface ModuleInternals {
+  exports: WasmExports;
+  handlers: {
+    call: (...abi: number[]) => unknown;
+    pcall: (...abi: number[]) => unknown;
+  };
+}
+
+/** The global the compiled scripts hang from: a name no Lua identifier can spell. */
+const STORE = "_G['parley scripts']";
+
+/**
+ * Defines a script once, as Redis 7 does in luaCreateFunction: the body compiled as a chunk
+ * named @user_script (so errors read `user_script:<line>:`), kept under its SHA1. ARGV is
+ * {sha, body}; the result is the compile error, or nil.
+ */
+const DEFINE = `local f, e = loadstring(ARGV[2], '@user_script') if not f then return e end ${STORE}[ARGV[1]] = f`;
+const FORGET = `${STORE}[ARGV[1]] = nil`;
 
 /**
  * The one Lua 5.1 VM of the process (Redis's own Lua with cjson, cmsgpack, bit and struct,
  * compiled to WebAssembly). Scripts run synchronously and one at a time, so every cache engine
  * in the process can share it: the run in progress is the host its callbacks go to.
+ *
+ * Each script is compiled once into a Lua function kept in a table under the globals; a call
+ * runs a one-line chunk that calls it (`return (<store>['<sha>']())`: the parentheses keep the
+ * first value, as Redis does), so the per-call compile is of that line only, whatever the
+ * script's size. The VM locks the globals (and everything
+ * reachable from them) read-only, as Redis does, so no script can write there: the store's own
+ * read-only flag is lifted for the moment a script is defined or forgotten, by writing the flag
+ * in the Lua Table struct itself (found through `tostring(t)`, checked at start-up).
  */
 class LuaVm {
   private current: ScriptHost | null = null;
   private fuel = -1;
+  private readonly heap: Buffer;
+  private readonly ret: number;
+  private readonly encoder = new AbiEncoder();
+  /** KEYS/ARGV are encoded here (reused, grown on demand). */
+  private argsPtr = 0;
+  private argsCap = 0;
+  /** Address of the store's Lua Table struct. */
+  private store = 0;
+  /** sha → the call chunk in WASM memory, and how many engines hold the script. */
+  private readonly scripts = new Map<string, { ptr: number; length: number; holders: number }>();
 
-  private readonly internals: EngineInternals;
-
-  constructor(private readonly lua: LuaEngine) {
-    this.internals = lua as unknown as EngineInternals;
+  constructor(private readonly wasm: WasmExports) {
+    this.heap = Buffer.from(wasm.HEAPU8.buffer, wasm.HEAPU8.byteOffset, wasm.HEAPU8.byteLength);
+    this.ret = wasm._alloc(8);
+    this.createStore();
   }
 
+  /**
+   * Compiles `body` under `sha` (once for the process; later calls count one more holder).
+   * Returns the compile error message, or null.
+   */
+  define(sha: string, body: string): string | null {
+    const known = this.scripts.get(sha);
+    if (known !== undefined) {
+      known.holders++;
+      return null;
+    }
+    const failure = this.writeStore(DEFINE, [sha, body]);
+    if (failure !== null) return failure;
+    const chunk = `return (${STORE}['${sha}']())`;
+    const ptr = this.wasm._alloc(chunk.length);
+    this.heap.write(chunk, ptr, 'latin1');
+    this.scripts.set(sha, { ptr, length: chunk.length, holders: 1 });
+    return null;
+  }
+
+  /** One holder lets go of `sha`; the function is dropped when none is left. */
+  release(sha: string): void {
+    const script = this.scripts.get(sha);
+    if (script === undefined || --script.holders > 0) return;
+    this.scripts.delete(sha);
+    this.wasm._free_mem(script.ptr);
+    this.writeStore(FORGET, [sha]);
+  }
+
+  /**
+   * Runs the script `sha` (defined before) with KEYS and ARGV; its value goes to `out`. Returns
+   * the error that stopped the script, if one did (the caller words it).
+   */
   run(
     host: ScriptHost,
-    body: Buffer,
     sha: string,
-    keys: Buffer[],
-    args: Buffer[],
+    keys: string[],
+    args: string[],
     timeLimitMs: number,
-  ): LuaValue {
+    out: ReplyWriter,
+  ): ScriptFailure | null {
+    const script = this.scripts.get(sha);
+    if (script === undefined) throw new Error(`script ${sha} is not defined in the VM`);
     if (this.current !== null) throw new Error('a script is already running');
     this.setBudget(timeLimitMs);
     this.current = host;
     try {
-      return this.evaluate(body, sha, keys, args);
+      return this.evaluate(script.ptr, script.length, keys, args, out);
     } finally {
       this.current = null;
     }
-  }
-
-  private evaluate(body: Buffer, sha: string, keys: Buffer[], args: Buffer[]): LuaValue {
-    const { exports, callEvalWithArgs, decodeResult } = this.internals;
-    if (callEvalWithArgs === undefined || decodeResult === undefined)
-      return this.lua.evalWithArgs(body, keys, args);
-    const argv = encodeArgs([...keys, ...args]);
-    const bodyPtr = exports._alloc(body.length);
-    const argvPtr = exports._alloc(argv.length);
-    try {
-      exports.HEAPU8.set(body, bodyPtr);
-      exports.HEAPU8.set(argv, argvPtr);
-      const result = callEvalWithArgs.call(this.lua, bodyPtr, body.length, argvPtr, argv.length, keys.length);
-      return decodeResult.call(this.lua, result, sha);
-    } finally {
-      exports._free_mem(bodyPtr);
-      exports._free_mem(argvPtr);
-    }
-  }
-
-  dispatch(args: Buffer[], protectedCall: boolean): LuaValue {
-    if (this.current === null) return { err: Buffer.from('ERR redis.call outside of a script') };
-    return this.current.call(args, protectedCall);
   }
 
   log(level: number, message: Buffer): void {
@@ -105,11 +163,151 @@ class LuaVm {
     this.current?.setResp(version);
   }
 
+  /** The host import behind redis.call and redis.pcall (sret ABI: ret, args ptr, args len). */
+  hostCall(ret: number, ptr: number, length: number): void {
+    const heap = this.heap;
+    let resp: string;
+    try {
+      const argv: string[] = [];
+      const count = heap.readUInt32LE(ptr);
+      let at = ptr + 4;
+      const end = ptr + length;
+      for (let i = 0; i < count && at + 4 <= end; i++) {
+        const size = heap.readUInt32LE(at);
+        at += 4;
+        argv.push(heap.toString('latin1', at, at + size));
+        at += size;
+      }
+      resp = this.current === null ? '-ERR redis.call outside of a script\r\n' : this.current.call(argv);
+    } catch (error) {
+      resp = `-ERR ${error instanceof Error ? error.message : String(error)}\r\n`;
+    }
+    const encoder = this.encoder;
+    encoder.reset();
+    encodeResp(resp, encoder);
+    const replyPtr = this.wasm._alloc(encoder.length);
+    encoder.buffer.copy(heap, replyPtr, 0, encoder.length);
+    heap.writeUInt32LE(replyPtr, ret);
+    heap.writeUInt32LE(encoder.length, ret + 4);
+  }
+
+  private evaluate(
+    chunk: number,
+    chunkLength: number,
+    keys: string[],
+    args: string[],
+    out: ReplyWriter,
+  ): ScriptFailure | null {
+    const argsLength = this.encodeArgs(keys, args);
+    this.wasm._eval_with_args(this.ret, chunk, chunkLength, this.argsPtr, argsLength, keys.length);
+    const heap = this.heap;
+    const ptr = heap.readUInt32LE(this.ret);
+    const length = heap.readUInt32LE(this.ret + 4);
+    if (ptr === 0 || length === 0) {
+      out.nil();
+      return null;
+    }
+    try {
+      if (heap[ptr] === REPLY_SCRIPT_ERROR)
+        return { line: heap.readUInt32LE(ptr + 5), message: heap.toString('latin1', ptr + 9, ptr + length) };
+      writeAbi(heap, ptr, out);
+      return null;
+    } finally {
+      this.wasm._free_mem(ptr);
+    }
+  }
+
+  /** KEYS then ARGV in the VM's argument encoding (u32 count, then u32 length + bytes each). */
+  private encodeArgs(keys: string[], args: string[]): number {
+    let size = 4 + 4 * (keys.length + args.length);
+    for (const key of keys) size += key.length;
+    for (const arg of args) size += arg.length;
+    if (size > this.argsCap) {
+      if (this.argsPtr !== 0) this.wasm._free_mem(this.argsPtr);
+      this.argsCap = Math.max(size, 2 * this.argsCap, 1024);
+      this.argsPtr = this.wasm._alloc(this.argsCap);
+      if (this.argsPtr === 0) throw new Error('the Lua VM is out of memory for the script arguments');
+    }
+    const heap = this.heap;
+    let at = this.argsPtr;
+    heap.writeUInt32LE(keys.length + args.length, at);
+    at += 4;
+    for (const list of [keys, args])
+      for (const item of list) {
+        heap.writeUInt32LE(item.length, at);
+        at += 4;
+        at += heap.write(item, at, 'latin1');
+      }
+    return size;
+  }
+
+  /** Runs one of the store-writing chunks with the store made writable for its duration. */
+  private writeStore(chunk: string, args: string[]): string | null {
+    this.setReadOnly(this.store, false);
+    try {
+      return this.evaluateText(chunk, args);
+    } finally {
+      this.setReadOnly(this.store, true);
+    }
+  }
+
+  /** The store table under the globals, created with the globals' flag lifted for one chunk. */
+  private createStore(): void {
+    const globals = this.tableAddress('_G');
+    if (this.heap.readInt32LE(globals + 8) !== 1)
+      throw new Error('lua-redis-wasm: unexpected Table layout (no read-only flag on the globals)');
+    this.setReadOnly(globals, false);
+    let store: number;
+    try {
+      store = this.tableAddress(`(function() local s = {} ${STORE} = s return s end)()`);
+    } finally {
+      this.setReadOnly(globals, true);
+    }
+    this.store = store;
+    this.setReadOnly(store, true);
+    // The flag written must be the one Lua checks: a write to the store must now fail.
+    const probe = this.evaluateText(`${STORE}.probe = 1`) ?? '';
+    if (!probe.includes('readonly table'))
+      throw new Error(`lua-redis-wasm: unexpected Table layout (the store stayed writable: ${probe})`);
+  }
+
+  /** Runs one of the VM's own chunks (no time limit); returns the string it returned or raised. */
+  private evaluateText(chunk: string, args: string[] = []): string | null {
+    const body = this.wasm._alloc(chunk.length);
+    this.heap.write(chunk, body, 'latin1');
+    this.setBudget(0);
+    const out = new ReplyWriter(2);
+    try {
+      const failure = this.evaluate(body, chunk.length, [], args, out);
+      if (failure !== null) return failure.message;
+    } finally {
+      this.wasm._free_mem(body);
+    }
+    const resp = out.take();
+    return resp.startsWith('$') && !resp.startsWith('$-') ? resp.slice(resp.indexOf('\r\n') + 2, -2) : null;
+  }
+
+  /** The address of the Lua table `expression` evaluates to, from `tostring` ("table: 0x…"). */
+  private tableAddress(expression: string): number {
+    const text = this.evaluateText(`return tostring(${expression})`) ?? '';
+    const match = /^table: (?:0x)?([0-9a-f]+)$/.exec(text);
+    const address = match ? Number.parseInt(match[1]!, 16) : 0;
+    // Lua 5.1 Table (Redis's patch): next pointer, tt (5 = table), marked, flags, then the
+    // `int readonly` at byte 8.
+    if (address === 0 || this.heap[address + 4] !== 5)
+      throw new Error(`lua-redis-wasm: cannot locate the Lua table ${expression} (${text})`);
+    return address;
+  }
+
+  private setReadOnly(table: number, readOnly: boolean): void {
+    this.heap.writeInt32LE(readOnly ? 1 : 0, table + 8);
+  }
+
   /** Turns the time limit (0: none) into the VM's instruction budget, when it changed. */
   private setBudget(timeLimitMs: number): void {
     const fuel = timeLimitMs <= 0 ? MAX_FUEL : Math.min(MAX_FUEL, timeLimitMs * FUEL_PER_MS);
     if (fuel === this.fuel) return;
-    this.internals.exports._set_limits?.(fuel, 0, 0);
+    this.wasm._set_limits(fuel, 0, 0);
     this.fuel = fuel;
   }
 }
@@ -126,14 +324,21 @@ export const luaVm: LuaVm = await load({
   },
 }).then((module) => {
   const callbacks: { vm: LuaVm | null } = { vm: null };
-  const lua = module.create({
-    redisCall: (args) => callbacks.vm!.dispatch(args, false),
-    redisPcall: (args) => callbacks.vm!.dispatch(args, true),
+  // create() initialises the Lua state and wires log and setresp; redis.call is then routed
+  // past the package's Buffer-based codec to the VM's own.
+  module.create({
+    redisCall: () => null,
+    redisPcall: () => null,
     log: (level, message) => callbacks.vm!.log(level, message),
     onSetResp: (version) => callbacks.vm!.setResp(version),
   });
-  callbacks.vm = new LuaVm(lua);
-  return callbacks.vm;
+  const internals = module as unknown as ModuleInternals;
+  const vm = new LuaVm(internals.exports);
+  const hostCall = (...abi: number[]) => vm.hostCall(abi[0]!, abi[1]!, abi[2]!);
+  internals.handlers.call = hostCall;
+  internals.handlers.pcall = hostCall;
+  callbacks.vm = vm;
+  return vm;
 });
 
 /** redis.REDIS_VERSION_NUM: 7.2.4 is 0x070204. */
