@@ -47,6 +47,25 @@ describe('RequestParser', () => {
     expect(argv![2]!.length).toBe(1_000_000);
   });
 
+  it('copies what it keeps of a borrowed read buffer before the caller reuses it', () => {
+    const value = Buffer.alloc(3000, 'v');
+    const wire = Buffer.concat([resp('GET', 'a'), resp('SET', 'key', value), resp('PING')]);
+    for (const size of [7, 100, 1024]) {
+      // One reused buffer, as the listener's shared read buffer: overwritten after every read.
+      const shared = Buffer.alloc(size);
+      const parser = new RequestParser();
+      const out: string[][] = [];
+      for (let i = 0; i < wire.length; i += size) {
+        const n = wire.copy(shared, 0, i, i + size);
+        parser.feed(shared.subarray(0, n), true);
+        out.push(...parseAll(parser));
+        parser.release();
+        shared.fill(0x21);
+      }
+      expect(out).toEqual([['GET', 'a'], ['SET', 'key', value.toString('latin1')], ['PING']]);
+    }
+  });
+
   it('parses inline commands with quotes and escapes', () => {
     const parser = new RequestParser();
     parser.feed(Buffer.from('SET k "hello world\\x41\\n"\r\nPING\n\r\n'));

@@ -58,6 +58,8 @@ export class RequestParser {
   private args: string[] | null = null;
   private remaining = 0;
   private bulkLen = -1;
+  /** Whether `buf` is the caller's reusable read buffer (see feed). */
+  private borrowed = false;
 
   /**
    * Before AUTH, Redis accepts only small requests (10 arguments, 16 KB bulks), so an
@@ -67,14 +69,21 @@ export class RequestParser {
 
   constructor(private readonly limits: ParserLimits = defaultLimits) {}
 
-  feed(chunk: Buffer): void {
+  /**
+   * Adds received bytes. A `borrowed` chunk is a buffer the caller reuses for its next read (one
+   * read buffer shared by every socket): call `release()` once done parsing, and whatever is left
+   * of it is copied out then.
+   */
+  feed(chunk: Buffer, borrowed = false): void {
     if (this.pos >= this.buf.length && this.pending.length === 0) {
       this.buf = chunk;
       this.pos = 0;
       this.need = 0;
+      this.borrowed = borrowed;
       return;
     }
-    this.pending.push(chunk);
+    // Held back until the long bulk is complete: this must be a copy of its own.
+    this.pending.push(borrowed ? Buffer.from(chunk) : chunk);
     this.pendingBytes += chunk.length;
     if (this.pendingBytes < this.need) return;
     this.pending.unshift(this.buf.subarray(this.pos));
@@ -83,6 +92,15 @@ export class RequestParser {
     this.pending = [];
     this.pendingBytes = 0;
     this.need = 0;
+    this.borrowed = false;
+  }
+
+  /** Stops referring to a borrowed chunk: the unparsed rest (an incomplete command) is copied. */
+  release(): void {
+    if (!this.borrowed) return;
+    this.borrowed = false;
+    this.buf = this.pos >= this.buf.length ? EMPTY : Buffer.from(this.buf.subarray(this.pos));
+    this.pos = 0;
   }
 
   /** Bytes received but not yet consumed by a complete command. */

@@ -98,17 +98,18 @@ export class Client {
     this.engine.changed(this.db, key, event, klass);
   }
 
-  /** Bytes arrived from the socket: parse and run every complete command, then write once. */
-  receive(chunk: Buffer): void {
+  /**
+   * Bytes arrived from the socket: parse and run every complete command, then write once. A
+   * `borrowed` chunk is the listener's shared read buffer, reused once this returns.
+   */
+  receive(chunk: Buffer, borrowed = false): void {
     const parser = this.parser!;
-    parser.feed(chunk);
+    parser.feed(chunk, borrowed);
     this.lastInteraction = this.engine.clock.now();
     // A client that keeps sending without completing commands is cut off (client-query-buffer-limit).
-    if (parser.buffered > this.engine.queryBufferLimit) {
-      this.close();
-      return;
-    }
-    this.processInput();
+    if (parser.buffered > this.engine.queryBufferLimit) this.close();
+    else this.processInput();
+    parser.release();
   }
 
   /** Runs queued input until it is exhausted, the client blocks, or it is closing. */
