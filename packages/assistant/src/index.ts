@@ -1,4 +1,6 @@
+export * from './analytics/index.js';
 export * from './classifier/index.js';
 export * from './narrative/index.js';
 export * from './semantic/index.js';
 export * from './slots/index.js';
+export * from './warehouse/index.js';

@@ -1,0 +1,177 @@
+import type { Db } from '@parley/db';
+import { type Clock, type Logger, systemClock } from '@parley/kit';
+import type { Redis } from 'ioredis';
+import { clarifyingQuestion } from '../classifier/clarify.js';
+import { type IntentClassifier, loadClassifier } from '../classifier/classifier.js';
+import type { Intent } from '../classifier/intents.js';
+import type { ModelVersion } from '../classifier/model.js';
+import type { VegaLiteSpec } from '../narrative/chart.js';
+import { ANALYTICS_INTENTS, type AnalyticsIntent, PlanError, type QueryPlan } from '../semantic/plan.js';
+import { planQuery, requiredPermissions } from '../semantic/planner.js';
+import { extractSlots } from '../slots/extract.js';
+import { AnswerCache, type AnswerCacheOptions } from './cache.js';
+import { type AnswerTable, present } from './present.js';
+import {
+  ADMIN_TEXT,
+  denialText,
+  HELP_TEXT,
+  NO_DATA_TEXT,
+  OUT_OF_SCOPE_TEXT,
+  REPORT_TEXT,
+  WORKFLOW_TEXT,
+} from './replies.js';
+import { SalesWarehouse } from './warehouse-service.js';
+
+export type AnswerKind = 'answer' | 'clarify' | 'denied' | 'help' | 'out_of_scope' | 'task_required';
+
+export interface Answer {
+  kind: AnswerKind;
+  text: string;
+  intent: Intent | 'needs_clarification';
+  confidence: number;
+  classifierVersion: ModelVersion;
+  table?: AnswerTable;
+  chart?: VegaLiteSpec;
+  plan?: QueryPlan;
+  /** The warehouse data version the numbers come from. */
+  dataVersion?: number;
+}
+
+export interface AnswerRequest {
+  tenantId: string;
+  permissions: ReadonlySet<string> | readonly string[];
+  question: string;
+  /** The caller's "now" (ms since epoch): relative dates ("last quarter") are resolved against it. */
+  now?: number;
+  /** Who asked, for the audit record of a denial. */
+  subject?: string;
+}
+
+/** A refused question, for the audit log. */
+export interface DenialEvent {
+  tenantId: string;
+  subject?: string;
+  intent: AnalyticsIntent;
+  missing: string[];
+  detailLevel: QueryPlan['detailLevel'];
+}
+
+export interface AnswererOptions {
+  db: Db;
+  /** Shared Redis for the L2 cache, stampede locks and version announcements. */
+  redis?: Redis;
+  /** The serving classifier: v2 unless configuration says otherwise. */
+  classifierVersion?: ModelVersion;
+  /** Overrides the classifier's confidence threshold. */
+  threshold?: number;
+  cache?: Omit<AnswerCacheOptions, 'redis' | 'logger'>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Records refused questions (the server passes the audit log). */
+  onDenied?(event: DenialEvent): Promise<void> | void;
+}
+
+/**
+ * The assistant's fast path: classify the question, and for sales questions extract slots with the
+ * tenant's own gazetteer, plan with the semantic layer, check the caller's permissions for the
+ * plan's intent and detail level, compute (cached per tenant and data version) and present numbers,
+ * a table, a chart and the built-in analyst's narrative. Every other intent gets a fixed, honest
+ * reply; nothing here ever writes SQL from the question or calls a language model.
+ */
+export class Answerer {
+  readonly classifier: IntentClassifier;
+  readonly warehouse: SalesWarehouse;
+  readonly cache: AnswerCache;
+  private readonly clock: Clock;
+  private readonly onDenied: AnswererOptions['onDenied'];
+  private readonly logger: Logger | undefined;
+
+  constructor(options: AnswererOptions) {
+    this.classifier = loadClassifier(
+      options.classifierVersion ?? 'v2',
+      options.threshold !== undefined ? { threshold: options.threshold } : {},
+    );
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger;
+    this.cache = new AnswerCache({
+      ...options.cache,
+      ...(options.redis ? { redis: options.redis } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    this.warehouse = new SalesWarehouse(options.db, this.cache, this.clock);
+    this.onDenied = options.onDenied;
+  }
+
+  /** Starts listening for data version announcements of other processes. */
+  start(): Promise<void> {
+    return this.cache.start();
+  }
+
+  close(): Promise<void> {
+    return this.cache.close();
+  }
+
+  async answer(request: AnswerRequest): Promise<Answer> {
+    const routed = this.classifier.classify(request.question);
+    const base = { intent: routed.intent, confidence: routed.confidence, classifierVersion: routed.version };
+    switch (routed.intent) {
+      case 'needs_clarification':
+        return { ...base, kind: 'clarify', text: clarifyingQuestion(routed)! };
+      case 'help_smalltalk':
+        return { ...base, kind: 'help', text: HELP_TEXT };
+      case 'admin_request':
+        return { ...base, kind: 'help', text: ADMIN_TEXT };
+      case 'out_of_scope':
+        return { ...base, kind: 'out_of_scope', text: OUT_OF_SCOPE_TEXT };
+      case 'workflow_action':
+        return { ...base, kind: 'task_required', text: WORKFLOW_TEXT };
+    }
+    const intent: AnalyticsIntent = routed.intent;
+    if (!ANALYTICS_INTENTS.includes(intent))
+      return { ...base, kind: 'out_of_scope', text: OUT_OF_SCOPE_TEXT };
+    return { ...base, ...(await this.analyse(request, intent)) };
+  }
+
+  private async analyse(
+    request: AnswerRequest,
+    intent: AnalyticsIntent,
+  ): Promise<Omit<Answer, 'intent' | 'confidence' | 'classifierVersion'>> {
+    const { tenantId } = request;
+    const now = request.now ?? this.clock.now();
+    const dataVersion = await this.warehouse.version(tenantId);
+    if (dataVersion === 0) return { kind: 'answer', text: NO_DATA_TEXT, dataVersion };
+    const gazetteer = await this.warehouse.gazetteer(tenantId, dataVersion);
+    let plan: QueryPlan;
+    try {
+      plan = planQuery(intent, extractSlots(request.question, { clock: { now: () => now }, gazetteer }), now);
+    } catch (error) {
+      if (error instanceof PlanError)
+        return { kind: 'clarify', text: `I cannot answer that as asked: ${error.message}.` };
+      throw error;
+    }
+    const held = request.permissions instanceof Set ? request.permissions : new Set(request.permissions);
+    const missing = requiredPermissions(plan).filter((p) => !held.has(p));
+    if (missing.length > 0) {
+      await this.recordDenial({
+        tenantId,
+        ...(request.subject ? { subject: request.subject } : {}),
+        intent,
+        missing,
+        detailLevel: plan.detailLevel,
+      });
+      return { kind: 'denied', text: denialText(missing), plan };
+    }
+    if (intent === 'report_request') return { kind: 'task_required', text: REPORT_TEXT, plan, dataVersion };
+    const { value } = await this.warehouse.result(tenantId, dataVersion, plan);
+    return { kind: 'answer', ...present(plan, value), plan, dataVersion };
+  }
+
+  /** A failed audit write is logged; the question stays refused either way. */
+  private async recordDenial(event: DenialEvent): Promise<void> {
+    try {
+      await this.onDenied?.(event);
+    } catch (error) {
+      this.logger?.error({ err: (error as Error).message }, 'assistant: recording a denial failed');
+    }
+  }
+}
