@@ -8,6 +8,7 @@ export default defineConfig({
   schema: [
     './packages/db/src/schema/tenancy.ts',
     './packages/iam/src/schema/iam.ts',
+    './packages/flags/src/schema/flags.ts',
     './packages/assistant/src/conversations/schema.ts',
     './packages/assistant/src/warehouse/schema.ts',
   ],
