@@ -18,7 +18,7 @@ export function groupingLabels(labels: Labels, grouping: readonly string[], with
 // Per aggregation node, the group labels of each input label set (stable across steps).
 const groupCache = new WeakMap<AggregateExpr, WeakMap<Labels, Labels>>();
 
-function cachedGrouping(node: AggregateExpr, labels: Labels): Labels {
+export function cachedGrouping(node: AggregateExpr, labels: Labels): Labels {
   let cache = groupCache.get(node);
   if (!cache) {
     cache = new WeakMap();
@@ -148,39 +148,33 @@ export function aggregate(
     default:
       break;
   }
-  for (const g of groups(samples, node)) {
-    const vs = values(g);
-    let v: number;
-    switch (node.op) {
-      case 'sum':
-        v = kahanSum(vs);
-        break;
-      case 'avg':
-        v = avg(vs);
-        break;
-      case 'min':
-        v = minMax(vs, false);
-        break;
-      case 'max':
-        v = minMax(vs, true);
-        break;
-      case 'count':
-        v = vs.length;
-        break;
-      case 'group':
-        v = 1;
-        break;
-      case 'stddev':
-        v = Math.sqrt(variance(vs));
-        break;
-      case 'stdvar':
-        v = variance(vs);
-        break;
-      case 'quantile':
-        v = quantile(param as number, vs);
-        break;
-    }
-    out.push({ labels: g.labels, t, v });
-  }
+  for (const g of groups(samples, node))
+    out.push({ labels: g.labels, t, v: reduce(node.op, values(g), param) });
   return out;
+}
+
+/** The value of one group for the aggregations that reduce a group to one sample. */
+export function reduce(op: AggregateExpr['op'], vs: number[], param: number | string): number {
+  switch (op) {
+    case 'sum':
+      return kahanSum(vs);
+    case 'avg':
+      return avg(vs);
+    case 'min':
+      return minMax(vs, false);
+    case 'max':
+      return minMax(vs, true);
+    case 'count':
+      return vs.length;
+    case 'group':
+      return 1;
+    case 'stddev':
+      return Math.sqrt(variance(vs));
+    case 'stdvar':
+      return variance(vs);
+    case 'quantile':
+      return quantile(param as number, vs);
+    default:
+      throw new QueryError('internal', `${op} does not reduce a group to one value`);
+  }
 }

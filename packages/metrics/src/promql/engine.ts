@@ -19,6 +19,7 @@ import type {
 import { isComparison, isSetOp } from './ast.js';
 import { FUNCTIONS, KEEPS_METRIC_NAME } from './functions.js';
 import { exprType, ParseError, parseExpr } from './parse.js';
+import { aggregateSteps, STEPWISE_AGGREGATIONS, type StepSeries, windowSteps } from './steps.js';
 import { QueryError, type RangeSeries, type Sample, type Value } from './value.js';
 
 export interface EngineOptions {
@@ -109,6 +110,8 @@ export class Engine {
       throw new QueryError('bad_data', 'end timestamp must not be before start time');
     const ev = new Evaluation(this, querier, range.start, range.end, range.step);
     ev.load(expr);
+    const whole = ev.precompute(expr);
+    if (whole) return ev.toMatrix(whole);
     const out = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
     let points = 0;
     for (let t = range.start; t <= range.end; t += range.step) {
@@ -157,6 +160,9 @@ function lastAtOrBefore(ts: ArrayLike<number>, length: number, x: number): numbe
 
 class Evaluation {
   private readonly loaded = new Map<VectorSelector, Loaded>();
+  /** Subexpressions evaluated for every step of the range query at once (see steps.ts). */
+  private readonly stepwise = new Map<Expr, StepSeries[]>();
+  private readonly steps: number;
   private readonly windows = new Map<
     VectorSelector,
     { mint: number; maxt: number; func?: string; range?: number }
@@ -172,6 +178,7 @@ class Evaluation {
     private readonly step: number,
   ) {
     this.deadline = this.now() + engine.timeoutMs;
+    this.steps = step > 0 ? Math.floor((end - start) / step) + 1 : 0;
   }
 
   private now(): number {
@@ -204,6 +211,93 @@ class Evaluation {
       this.checkSamples(0);
       this.loaded.set(sel, { series, stale });
     }
+  }
+
+  /**
+   * Evaluates, for all steps at once, every subexpression steps.ts can: a window function of a
+   * selector, and simple aggregations of those. Returns the result if it covers the whole
+   * expression. Subqueries are left alone: their inner steps are not the query's.
+   */
+  precompute(expr: Expr): StepSeries[] | undefined {
+    const grid = { start: this.start, step: this.step, count: this.steps };
+    switch (expr.kind) {
+      case 'ParenExpr': {
+        const inner = this.precompute(expr.expr);
+        if (inner) this.stepwise.set(expr, inner);
+        return inner;
+      }
+      case 'Call': {
+        const def = FUNCTIONS[expr.func]!;
+        const arg = expr.args.length === 1 ? unwrap(expr.args[0]!) : undefined;
+        // The name-dropping uniqueness check cannot fail for one metric name (see fromOneMetric).
+        if (
+          def.window &&
+          arg?.kind === 'MatrixSelector' &&
+          arg.vector.at === undefined &&
+          (KEEPS_METRIC_NAME.has(expr.func) || fromOneMetric(expr))
+        ) {
+          const loaded = this.loaded.get(arg.vector);
+          const result = windowSteps(
+            loaded?.series ?? [],
+            def.window,
+            KEEPS_METRIC_NAME.has(expr.func),
+            { range: arg.range, offset: arg.vector.offset },
+            grid,
+            () => this.checkTimeout(),
+          );
+          this.stepwise.set(expr, result);
+          return result;
+        }
+        for (const a of expr.args) this.precompute(a);
+        return undefined;
+      }
+      case 'AggregateExpr': {
+        const inner = this.precompute(expr.expr);
+        if (expr.param) this.precompute(expr.param);
+        if (!inner || expr.param || !STEPWISE_AGGREGATIONS.has(expr.op)) return undefined;
+        const result = aggregateSteps(expr, inner, this.steps);
+        this.stepwise.set(expr, result);
+        return result;
+      }
+      case 'BinaryExpr':
+        this.precompute(expr.lhs);
+        this.precompute(expr.rhs);
+        return undefined;
+      case 'UnaryExpr':
+        this.precompute(expr.expr);
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /** A range query's matrix from whole-range results: one series per label set, its present steps. */
+  toMatrix(result: StepSeries[]): RangeSeries[] {
+    const out: RangeSeries[] = [];
+    let points = 0;
+    for (const s of result) {
+      const t: number[] = [];
+      const v: number[] = [];
+      for (let k = 0; k < this.steps; k++) {
+        if (!s.present[k]) continue;
+        t.push(this.start + k * this.step);
+        v.push(s.v[k]!);
+      }
+      if (t.length === 0) continue;
+      out.push({ labels: s.labels, t, v });
+      points += t.length;
+    }
+    this.checkSamples(points);
+    return out;
+  }
+
+  /** The vector a whole-range result holds at time t, if t is one of the query's steps. */
+  private atStep(result: StepSeries[], t: number): Sample[] | undefined {
+    const k = (t - this.start) / this.step;
+    if (!Number.isInteger(k) || k < 0 || k >= this.steps) return undefined;
+    const out: Sample[] = [];
+    for (const s of result) if (s.present[k]) out.push({ labels: s.labels, t, v: s.v[k]! });
+    return out;
   }
 
   private plan(expr: Expr, start: number, end: number, parent: Call | undefined): void {
@@ -250,6 +344,9 @@ class Evaluation {
   }
 
   eval(expr: Expr, t: number): Value {
+    const whole = this.stepwise.size > 0 ? this.stepwise.get(expr) : undefined;
+    const samples = whole && this.atStep(whole, t);
+    if (samples) return { type: 'vector', samples };
     switch (expr.kind) {
       case 'NumberLiteral':
         return { type: 'scalar', v: expr.value };

@@ -16,6 +16,23 @@ export interface CallContext {
   offset: number;
 }
 
+/**
+ * One series' samples in a range window: indices [lo, hi) of `t` and `v`, staleness markers
+ * already removed. Range queries slide one window along each series instead of slicing per step.
+ */
+export interface Window {
+  t: ArrayLike<number>;
+  v: ArrayLike<number>;
+  lo: number;
+  hi: number;
+}
+
+/** What a function over a range window needs of its call: evaluation time, range and offset. */
+export type WindowContext = Pick<CallContext, 't' | 'range' | 'offset'>;
+
+/** A `*_over_time`-style function: one window in, one value (or none: the series is dropped) out. */
+export type WindowFn = (w: Window, ctx: WindowContext) => number | undefined;
+
 export interface FunctionDef {
   args: ValueType[];
   /** How many trailing arguments may be left out. */
@@ -24,6 +41,8 @@ export interface FunctionDef {
   variadic?: boolean;
   returns: ValueType;
   call(ctx: CallContext): Value;
+  /** For functions of one range vector: the per-window function (lets the engine slide windows). */
+  window?: WindowFn;
 }
 
 const vec = (samples: Sample[]): Value => ({ type: 'vector', samples });
@@ -59,18 +78,16 @@ function mathFn(fn: (v: number) => number): FunctionDef {
 }
 
 /** A function over each series of a range vector; `undefined` drops the series. */
-function overTime(
-  fn: (s: RangeSeries, ctx: CallContext) => number | undefined,
-  keepName = false,
-): FunctionDef {
+function overTime(fn: WindowFn, keepName = false): FunctionDef {
   return {
     args: ['matrix'],
     returns: 'vector',
+    window: fn,
     call: (ctx) => {
       const out: Sample[] = [];
       for (const s of matrixArg(ctx)) {
         if (s.t.length === 0) continue;
-        const v = fn(s, ctx);
+        const v = fn(wholeWindow(s), ctx);
         if (v !== undefined)
           out.push({ labels: keepName ? s.labels : dropMetricName(s.labels), t: ctx.t, v });
       }
@@ -97,11 +114,15 @@ function overTimeWithParam(fn: (param: number, s: RangeSeries) => number | undef
   };
 }
 
-/** Neumaier-compensated sum, as Prometheus's kahanSumInc. */
-export function kahanSum(values: ArrayLike<number>): number {
+function wholeWindow(s: RangeSeries): Window {
+  return { t: s.t, v: s.v, lo: 0, hi: s.t.length };
+}
+
+/** Neumaier-compensated sum of values[lo, hi), as Prometheus's kahanSumInc. */
+export function kahanSum(values: ArrayLike<number>, lo = 0, hi = values.length): number {
   let sum = 0;
   let c = 0;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = lo; i < hi; i++) {
     const v = values[i]!;
     const t = sum + v;
     if (Math.abs(sum) >= Math.abs(v)) c += sum - t + v;
@@ -116,22 +137,24 @@ export function kahanSum(values: ArrayLike<number>): number {
  * extrapolated towards the range boundaries exactly as Prometheus's extrapolatedRate.
  */
 function extrapolatedRate(
-  s: RangeSeries,
-  ctx: CallContext,
+  w: Window,
+  ctx: WindowContext,
   isCounter: boolean,
   isRate: boolean,
 ): number | undefined {
-  const n = s.t.length;
+  const { t, v, lo, hi } = w;
+  const n = hi - lo;
   if (n < 2) return undefined;
   const rangeStart = ctx.t - ctx.range - ctx.offset;
   const rangeEnd = ctx.t - ctx.offset;
-  const firstT = s.t[0]!;
-  const lastT = s.t[n - 1]!;
-  let result = s.v[n - 1]! - s.v[0]!;
+  const firstT = t[lo]!;
+  const lastT = t[hi - 1]!;
+  const firstV = v[lo]!;
+  let result = v[hi - 1]! - firstV;
   if (isCounter) {
-    let prev = s.v[0]!;
-    for (let i = 1; i < n; i++) {
-      const cur = s.v[i]!;
+    let prev = firstV;
+    for (let i = lo + 1; i < hi; i++) {
+      const cur = v[i]!;
       if (cur < prev) result += prev;
       prev = cur;
     }
@@ -142,9 +165,9 @@ function extrapolatedRate(
   const averageDurationBetweenSamples = sampledInterval / (n - 1);
   const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
   if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-  if (isCounter && result > 0 && s.v[0]! >= 0) {
+  if (isCounter && result > 0 && firstV >= 0) {
     // A counter cannot go below zero: do not extrapolate past the point where it would be 0.
-    const durationToZero = sampledInterval * (s.v[0]! / result);
+    const durationToZero = sampledInterval * (firstV / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
   if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
@@ -153,30 +176,30 @@ function extrapolatedRate(
   return result * factor;
 }
 
-function instantValue(s: RangeSeries, isRate: boolean): number | undefined {
-  const n = s.t.length;
-  if (n < 2) return undefined;
-  const last = s.v[n - 1]!;
-  const prev = s.v[n - 2]!;
-  const dt = (s.t[n - 1]! - s.t[n - 2]!) / 1000;
+function instantValue(w: Window, isRate: boolean): number | undefined {
+  const { t, v, lo, hi } = w;
+  if (hi - lo < 2) return undefined;
+  const last = v[hi - 1]!;
+  const prev = v[hi - 2]!;
+  const dt = (t[hi - 1]! - t[hi - 2]!) / 1000;
   if (!isRate) return last - prev;
   if (dt === 0) return undefined;
   return (last < prev ? last : last - prev) / dt;
 }
 
 /** Least-squares fit of value against time (seconds from interceptTime). */
-export function linearRegression(s: RangeSeries, interceptTime: number): [slope: number, intercept: number] {
-  const n = s.t.length;
-  const initY = s.v[0]!;
+export function linearRegression(w: Window, interceptTime: number): [slope: number, intercept: number] {
+  const n = w.hi - w.lo;
+  const initY = w.v[w.lo]!;
   let constY = true;
   const xs = new Float64Array(n);
   const ys = new Float64Array(n);
   const xys = new Float64Array(n);
   const x2s = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const y = s.v[i]!;
+    const y = w.v[w.lo + i]!;
     if (i > 0 && y !== initY) constY = false;
-    const x = (s.t[i]! - interceptTime) / 1000;
+    const x = (w.t[w.lo + i]! - interceptTime) / 1000;
     xs[i] = x;
     ys[i] = y;
     xys[i] = x * y;
@@ -191,11 +214,11 @@ export function linearRegression(s: RangeSeries, interceptTime: number): [slope:
   return [slope, sumY / n - (slope * sumX) / n];
 }
 
-function variance(values: ArrayLike<number>): number {
+function variance(values: ArrayLike<number>, lo: number, hi: number): number {
   let count = 0;
   let mean = 0;
   let m2 = 0;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = lo; i < hi; i++) {
     const v = values[i]!;
     count++;
     const delta = v - mean;
@@ -219,15 +242,23 @@ export function quantile(q: number, values: number[]): number {
   return sorted[lower]! * (1 - weight) + sorted[upper]! * weight;
 }
 
-function mean(values: ArrayLike<number>): number {
+function mean(values: ArrayLike<number>, lo: number, hi: number): number {
   // Incremental mean avoids overflow for large values, like Prometheus's avg_over_time.
+  const n = hi - lo;
   let m = 0;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = lo; i < hi; i++) {
     const v = values[i]!;
-    if (!Number.isFinite(v)) return kahanSum(values) / values.length;
-    m += (v - m) / (i + 1);
+    if (!Number.isFinite(v)) return kahanSum(values, lo, hi) / n;
+    m += (v - m) / (i - lo + 1);
   }
-  return values.length > 0 ? kahanSum(values) / values.length : Number.NaN;
+  return n > 0 ? kahanSum(values, lo, hi) / n : Number.NaN;
+}
+
+/** The window's values as an array (for the functions that sort them). */
+function windowValues(w: Window): number[] {
+  const out: number[] = [];
+  for (let i = w.lo; i < w.hi; i++) out.push(w.v[i]!);
+  return out;
 }
 
 /** Go's regexp.Expand template syntax: `$1`, `${1}`, `$name`, `${name}`, `$$`. */
@@ -447,10 +478,6 @@ function labelJoin(ctx: CallContext): Value {
   );
 }
 
-function last<T>(a: ArrayLike<T>): T {
-  return a[a.length - 1]!;
-}
-
 export const FUNCTIONS: Record<string, FunctionDef> = {
   abs: mathFn(Math.abs),
   ceil: mathFn(Math.ceil),
@@ -506,12 +533,12 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
     returns: 'vector',
     call: (ctx) => clampVector(ctx, Number.NEGATIVE_INFINITY, scalarArg(ctx, 1)),
   },
-  rate: overTime((s, ctx) => extrapolatedRate(s, ctx, true, true)),
-  increase: overTime((s, ctx) => extrapolatedRate(s, ctx, true, false)),
-  delta: overTime((s, ctx) => extrapolatedRate(s, ctx, false, false)),
-  irate: overTime((s) => instantValue(s, true)),
-  idelta: overTime((s) => instantValue(s, false)),
-  deriv: overTime((s) => (s.t.length < 2 ? undefined : linearRegression(s, s.t[0]!)[0])),
+  rate: overTime((w, ctx) => extrapolatedRate(w, ctx, true, true)),
+  increase: overTime((w, ctx) => extrapolatedRate(w, ctx, true, false)),
+  delta: overTime((w, ctx) => extrapolatedRate(w, ctx, false, false)),
+  irate: overTime((w) => instantValue(w, true)),
+  idelta: overTime((w) => instantValue(w, false)),
+  deriv: overTime((w) => (w.hi - w.lo < 2 ? undefined : linearRegression(w, w.t[w.lo]!)[0])),
   predict_linear: {
     args: ['matrix', 'scalar'],
     returns: 'vector',
@@ -520,54 +547,54 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
       const out: Sample[] = [];
       for (const s of matrixArg(ctx)) {
         if (s.t.length < 2) continue;
-        const [slope, intercept] = linearRegression(s, ctx.t);
+        const [slope, intercept] = linearRegression(wholeWindow(s), ctx.t);
         out.push({ labels: dropMetricName(s.labels), t: ctx.t, v: slope * duration + intercept });
       }
       return vec(out);
     },
   },
-  resets: overTime((s) => {
+  resets: overTime((w) => {
     let n = 0;
-    for (let i = 1; i < s.v.length; i++) if (s.v[i]! < s.v[i - 1]!) n++;
+    for (let i = w.lo + 1; i < w.hi; i++) if (w.v[i]! < w.v[i - 1]!) n++;
     return n;
   }),
-  changes: overTime((s) => {
+  changes: overTime((w) => {
     let n = 0;
-    for (let i = 1; i < s.v.length; i++) {
-      const a = s.v[i - 1]!;
-      const b = s.v[i]!;
+    for (let i = w.lo + 1; i < w.hi; i++) {
+      const a = w.v[i - 1]!;
+      const b = w.v[i]!;
       if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) n++;
     }
     return n;
   }),
-  avg_over_time: overTime((s) => mean(s.v)),
-  min_over_time: overTime((s) => {
+  avg_over_time: overTime((w) => mean(w.v, w.lo, w.hi)),
+  min_over_time: overTime((w) => {
     let m = Number.NaN;
-    for (let i = 0; i < s.v.length; i++) if (Number.isNaN(m) || s.v[i]! < m) m = s.v[i]!;
+    for (let i = w.lo; i < w.hi; i++) if (Number.isNaN(m) || w.v[i]! < m) m = w.v[i]!;
     return m;
   }),
-  max_over_time: overTime((s) => {
+  max_over_time: overTime((w) => {
     let m = Number.NaN;
-    for (let i = 0; i < s.v.length; i++) if (Number.isNaN(m) || s.v[i]! > m) m = s.v[i]!;
+    for (let i = w.lo; i < w.hi; i++) if (Number.isNaN(m) || w.v[i]! > m) m = w.v[i]!;
     return m;
   }),
-  sum_over_time: overTime((s) => kahanSum(s.v)),
-  count_over_time: overTime((s) => s.v.length),
-  last_over_time: overTime((s) => last(s.v), true),
-  first_over_time: overTime((s) => s.v[0]!, true),
+  sum_over_time: overTime((w) => kahanSum(w.v, w.lo, w.hi)),
+  count_over_time: overTime((w) => w.hi - w.lo),
+  last_over_time: overTime((w) => w.v[w.hi - 1]!, true),
+  first_over_time: overTime((w) => w.v[w.lo]!, true),
   present_over_time: overTime(() => 1),
-  stddev_over_time: overTime((s) => Math.sqrt(variance(s.v))),
-  stdvar_over_time: overTime((s) => variance(s.v)),
-  mad_over_time: overTime((s) => {
-    const values = Array.from(s.v);
+  stddev_over_time: overTime((w) => Math.sqrt(variance(w.v, w.lo, w.hi))),
+  stdvar_over_time: overTime((w) => variance(w.v, w.lo, w.hi)),
+  mad_over_time: overTime((w) => {
+    const values = windowValues(w);
     const median = quantile(0.5, values);
     return quantile(
       0.5,
       values.map((v) => Math.abs(v - median)),
     );
   }),
-  ts_of_last_over_time: overTime((s) => last(s.t) / 1000),
-  ts_of_first_over_time: overTime((s) => s.t[0]! / 1000),
+  ts_of_last_over_time: overTime((w) => w.t[w.hi - 1]! / 1000),
+  ts_of_first_over_time: overTime((w) => w.t[w.lo]! / 1000),
   quantile_over_time: overTimeWithParam((q, s) => quantile(q, Array.from(s.v))),
   absent_over_time: {
     args: ['matrix'],
