@@ -4,5 +4,7 @@ export * from './export/index.js';
 export * from './hash/index.js';
 export * from './import/index.js';
 export * from './model/index.js';
+export * from './schema/flags.js';
+export * from './stale.js';
 export * from './store/index.js';
 export * from './validate.js';

@@ -1,3 +1,4 @@
 export * from './keys.js';
+export * from './management.js';
 export * from './ofrep.js';
 export * from './plugin.js';

@@ -1,3 +1,4 @@
+import { problems } from '@parley/kit';
 import type { Flag } from '../model/flag.js';
 import type { Ruleset } from '../model/ruleset.js';
 import type { Segment } from '../model/segment.js';
@@ -41,13 +42,23 @@ export interface FlagUsage {
 export interface WriteOptions {
   /** Optimistic concurrency: the version of the flag/segment the caller last read (412 otherwise). */
   expectedVersion?: number;
+  /** Who makes the change, for the history (stores that keep one). */
+  actor?: string;
+}
+
+/** Optimistic concurrency check shared by the stores: 412 when the caller's version is not current. */
+export function checkVersion(current: number | undefined, options: WriteOptions, what: string): void {
+  if (options.expectedVersion === undefined || options.expectedVersion === (current ?? 0)) return;
+  throw problems.preconditionFailed(
+    `${what} is at version ${current ?? 0}, not ${options.expectedVersion}; reload it and apply the change again`,
+  );
 }
 
 /**
  * Storage of flags and segments per environment, plus change notification for streaming.
- * The in-memory implementation serves tests and single-process use; a PostgreSQL implementation
- * (tenant-scoped with RLS, history and change requests) will implement the same interface, with
- * `subscribe` fed by LISTEN/NOTIFY so every node streams every change.
+ * The in-memory implementation serves tests and single-process use; PgFlagStore keeps them in
+ * PostgreSQL (tenant-scoped with RLS, history and change requests), with `subscribe` fed by a
+ * ChangeBus (Redis pub/sub) so every server process streams every change.
  */
 export interface FlagStore {
   snapshot(env: EnvironmentRef): Promise<RulesetSnapshot>;

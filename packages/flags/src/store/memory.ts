@@ -4,6 +4,7 @@ import { applyDueChanges, nextChangeAt } from '../model/schedule.js';
 import type { Segment } from '../model/segment.js';
 import { validateFlag, validateSegment } from '../validate.js';
 import {
+  checkVersion,
   type EnvironmentRef,
   environmentId,
   type FlagStore,
@@ -13,6 +14,7 @@ import {
   type RulesetSnapshot,
   type WriteOptions,
 } from './flag-store.js';
+import { assertNoDependents, assertSegmentUnused } from './references.js';
 
 interface Environment {
   ref: EnvironmentRef;
@@ -60,13 +62,7 @@ export class InMemoryFlagStore implements FlagStore {
     const flag = environment.flags.get(key);
     if (!flag) throw problems.notFound(`flag '${key}' not found`);
     checkVersion(flag.version, options, `flag '${key}'`);
-    const dependents = [...environment.flags.values()].filter((f) =>
-      f.prerequisites?.some((p) => p.key === key),
-    );
-    if (dependents.length)
-      throw problems.conflict(
-        `flag '${key}' is a prerequisite of ${dependents.map((f) => `'${f.key}'`).join(', ')}`,
-      );
+    assertNoDependents(environment.flags.values(), key);
     environment.flags.delete(key);
     this.publish(environment, { deletedFlags: [key] });
   }
@@ -88,11 +84,7 @@ export class InMemoryFlagStore implements FlagStore {
     const segment = environment.segments.get(key);
     if (!segment) throw problems.notFound(`segment '${key}' not found`);
     checkVersion(segment.version, options, `segment '${key}'`);
-    const users = [...environment.flags.values()].filter((f) =>
-      f.rules?.some((r) => r.clauses.some((c) => c.op === 'segmentMatch' && c.values.includes(key))),
-    );
-    if (users.length)
-      throw problems.conflict(`segment '${key}' is used by ${users.map((f) => `'${f.key}'`).join(', ')}`);
+    assertSegmentUnused(environment.flags.values(), key);
     environment.segments.delete(key);
     this.publish(environment, { deletedSegments: [key] });
   }
@@ -185,11 +177,4 @@ export class InMemoryFlagStore implements FlagStore {
     };
     for (const listener of environment.listeners) listener(snapshot, change);
   }
-}
-
-function checkVersion(current: number | undefined, options: WriteOptions, what: string): void {
-  if (options.expectedVersion === undefined || options.expectedVersion === (current ?? 0)) return;
-  throw problems.preconditionFailed(
-    `${what} is at version ${current ?? 0}, not ${options.expectedVersion}; reload it and apply the change again`,
-  );
 }
