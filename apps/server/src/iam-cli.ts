@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import type { ServerConfig } from './config.js';
 import { databaseOptions, openIamFor } from './main.js';
+import { type SalesSeedCommandOptions, seedSalesCommand } from './sales-cli.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const list = (value: string) =>
@@ -211,10 +212,17 @@ export function registerIamCommands(program: Command, loadConfig: () => ServerCo
 
   program
     .command('seed')
-    .description('Seed data; --demo: tenants acme and globex with admin@, analyst@, guest@<tenant>.test')
-    .requiredOption('--demo', 'create the demo tenants and users')
-    .action(() =>
-      withIam(loadConfig(), async (iam) => {
+    .description(
+      'Seed data; --demo: tenants acme and globex with admin@, analyst@, guest@<tenant>.test; --sales: a generated sales warehouse',
+    )
+    .option('--demo', 'create the demo tenants and users')
+    .option('--sales', "replace a tenant's sales warehouse with generated order lines")
+    .option('--rows <n>', 'order lines to generate with --sales', '100000')
+    .option('--tenant <slug>', 'the tenant to seed with --sales', 'acme')
+    .action((opts: { demo?: boolean } & SalesSeedCommandOptions & { sales?: boolean }) => {
+      if (opts.sales) return seedSalesCommand(loadConfig(), opts);
+      if (!opts.demo) throw new Error('say what to seed: --demo or --sales');
+      return withIam(loadConfig(), async (iam) => {
         const config = loadConfig();
         const seed = await seedDemo(iam, config.PARLEY_DEMO_PASSWORD);
         if (!seed.created) {
@@ -223,8 +231,8 @@ export function registerIamCommands(program: Command, loadConfig: () => ServerCo
         }
         out(`created ${seed.users.join(', ')}`);
         if (seed.generatedPassword) out(`password (shown once): ${seed.generatedPassword}`);
-      }),
-    );
+      });
+    });
 
   const iamCommand = program.command('iam').description('Identity and access operations');
   iamCommand

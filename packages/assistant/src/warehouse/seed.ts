@@ -17,6 +17,8 @@ export interface SalesSeedOptions {
   seed?: string;
   /** Rows per insert statement. */
   batchSize?: number;
+  /** Insert statements in flight at once (each on its own pooled connection). */
+  parallel?: number;
   /** Called after each batch with the rows written so far. */
   onProgress?(written: number, total: number): void;
 }
@@ -43,17 +45,39 @@ export async function seedSales(db: Db, options: SalesSeedOptions): Promise<Sale
   const dims = generateDimensions(seed, sizesFor(rows));
   const end = dayFromMillis(clock.now());
   const start = end - (options.days ?? 3 * 365);
+  // The clearing bumps the version too, so answers cached from the replaced data die with it, and
+  // those computed while the load runs die with the final bump.
   await withTenant(db, tenantId, async (tx) => {
     await clearWarehouse(tx, tenantId);
     await insertDimensions(tx, tenantId, dims);
+    await bumpDataVersion(tx, tenantId, isoDate(start - 1));
   });
   const generator = new FactGenerator(dims, seed ^ 0x5bd1e995);
   let written = 0;
-  for (const batch of generator.batches({ start, end, rows, firstOrderId: 1 }, options.batchSize ?? 25_000)) {
-    await withTenant(db, tenantId, (tx) => insertFacts(tx, tenantId, batch));
-    written += batch.length;
-    options.onProgress?.(written, rows);
+  // A few batches in flight on separate connections: the server's index maintenance of one batch
+  // overlaps the next batch's transfer and the generation of the one after.
+  const inflight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const batches = generator.batches({ start, end, rows, firstOrderId: 1 }, options.batchSize ?? 20_000);
+  for (const batch of batches) {
+    const insert: Promise<void> = withTenant(db, tenantId, (tx) => insertFacts(tx, tenantId, batch))
+      .then(
+        () => {
+          written += batch.length;
+          options.onProgress?.(written, rows);
+        },
+        (error: unknown) => {
+          failure ??= { error };
+        },
+      )
+      .finally(() => inflight.delete(insert));
+    inflight.add(insert);
+    if (inflight.size >= (options.parallel ?? 3)) await Promise.race(inflight);
+    if (failure) break;
   }
+  // Every insert settles before a failure is reported, so none is left running unobserved.
+  await Promise.all(inflight);
+  if (failure) throw failure.error;
   const version = await withTenant(db, tenantId, (tx) => bumpDataVersion(tx, tenantId, isoDate(end - 1)));
   return {
     rows: written,
