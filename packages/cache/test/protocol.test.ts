@@ -47,6 +47,19 @@ describe('RequestParser', () => {
     expect(argv![2]!.length).toBe(1_000_000);
   });
 
+  it('parses complete and incomplete commands alike (one-pass path and resumable path)', () => {
+    const commands = [['GET', 'a'], ['SET', 'b', ''], ['get', 'c'], ['GET', ''], [''], ['GETX', 'd']];
+    const wire = Buffer.concat(commands.map((argv) => resp(...argv)));
+    const parser = new RequestParser();
+    parser.feed(wire.subarray(0, wire.length - 3));
+    const first = parseAll(parser);
+    parser.feed(wire.subarray(wire.length - 3));
+    expect([...first, ...parseAll(parser)]).toEqual(commands);
+    const bad = new RequestParser();
+    bad.feed(Buffer.from('*2\r\n$3\r\nGET\r\n$x\r\n'));
+    expect(() => bad.next()).toThrow(new ProtocolError('invalid bulk length'));
+  });
+
   it('copies what it keeps of a borrowed read buffer before the caller reuses it', () => {
     const value = Buffer.alloc(3000, 'v');
     const wire = Buffer.concat([resp('GET', 'a'), resp('SET', 'key', value), resp('PING')]);

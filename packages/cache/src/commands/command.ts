@@ -22,6 +22,27 @@ export type Flag =
   | 'allow_busy'
   | 'movablekeys';
 
+const FLAGS: readonly Flag[] = [
+  'write',
+  'readonly',
+  'denyoom',
+  'admin',
+  'pubsub',
+  'noscript',
+  'blocking',
+  'loading',
+  'stale',
+  'fast',
+  'no_auth',
+  'no_multi',
+  'skip_monitor',
+  'allow_busy',
+  'movablekeys',
+];
+
+/** Each flag as one bit of CommandSpec#bits: the dispatcher tests several per command. */
+export const flagBit = Object.fromEntries(FLAGS.map((flag, i) => [flag, 1 << i])) as Record<Flag, number>;
+
 export type Handler = (c: Client, argv: string[]) => void;
 
 /**
@@ -34,6 +55,8 @@ export interface CommandSpec {
   name: string;
   arity: number;
   flags: readonly Flag[];
+  /** `flags` as a bit set (flagBit). */
+  bits: number;
   firstKey: number;
   lastKey: number;
   step: number;
@@ -55,7 +78,9 @@ export function command(
   extra: Partial<Pick<CommandSpec, 'keys' | 'subcommands'>> = {},
 ): CommandSpec {
   const [firstKey, lastKey, step] = keySpec ?? [0, 0, 0];
-  return { name, arity, flags, firstKey, lastKey, step, handler, ...extra };
+  let bits = 0;
+  for (const flag of flags) bits |= flagBit[flag];
+  return { name, arity, flags, bits, firstKey, lastKey, step, handler, ...extra };
 }
 
 /** Key positions of a command invocation (for WATCH-free things: cluster slots, COMMAND GETKEYS). */

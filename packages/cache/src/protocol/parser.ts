@@ -58,6 +58,8 @@ export class RequestParser {
   private args: string[] | null = null;
   private remaining = 0;
   private bulkLen = -1;
+  /** The previous command name (see commandName). */
+  private lastName = '';
   /** Whether `buf` is the caller's reusable read buffer (see feed). */
   private borrowed = false;
 
@@ -110,6 +112,10 @@ export class RequestParser {
 
   /** The next complete command, or undefined until more bytes arrive. Throws ProtocolError. */
   next(): string[] | undefined {
+    if (this.args === null && this.need === 0 && !this.unauthenticated && this.buf[this.pos] === 42) {
+      const argv = this.whole();
+      if (argv !== undefined) return argv;
+    }
     for (;;) {
       if (this.need > 0) return undefined;
       if (this.args === null) {
@@ -153,6 +159,59 @@ export class RequestParser {
       this.args = null;
       return argv;
     }
+  }
+
+  /**
+   * The common case in one pass: a multibulk command that is complete in the buffer, with
+   * well-formed lengths. Anything else (incomplete, malformed, over a limit) returns undefined
+   * without consuming, and the general resumable path above takes it, errors included.
+   */
+  private whole(): string[] | undefined {
+    const buf = this.buf;
+    const size = buf.length;
+    let p = this.pos + 1;
+    let count = 0;
+    for (let digits = 0; ; digits++) {
+      if (p >= size || digits > 7) return undefined;
+      const digit = buf[p++]! - 48;
+      if (digit === CR - 48 && digits > 0) break;
+      if (digit < 0 || digit > 9) return undefined;
+      count = count * 10 + digit;
+    }
+    if (p >= size || buf[p++] !== LF || count === 0 || count > this.limits.maxMultibulk) return undefined;
+    const argv = new Array<string>(count);
+    for (let i = 0; i < count; i++) {
+      if (p >= size || buf[p++] !== 36 /* '$' */) return undefined;
+      let len = 0;
+      for (let digits = 0; ; digits++) {
+        if (p >= size || digits > 9) return undefined;
+        const digit = buf[p++]! - 48;
+        if (digit === CR - 48 && digits > 0) break;
+        if (digit < 0 || digit > 9) return undefined;
+        len = len * 10 + digit;
+      }
+      const end = p + 1 + len;
+      if (end + 2 > size || buf[p] !== LF || len > this.limits.maxBulk) return undefined;
+      argv[i] = i === 0 ? this.commandName(buf, p + 1, end) : latin1.call(buf, p + 1, end);
+      p = end + 2;
+    }
+    this.pos = p;
+    return argv;
+  }
+
+  /**
+   * A client mostly repeats the same few commands: the name is reused when its bytes match the
+   * previous one, which saves a string per command and keeps its hash cached for the lookup.
+   */
+  private commandName(buf: Buffer, start: number, end: number): string {
+    const last = this.lastName;
+    if (end - start === last.length) {
+      let i = 0;
+      while (i < last.length && buf[start + i] === last.charCodeAt(i)) i++;
+      if (i === last.length) return last;
+    }
+    this.lastName = latin1.call(buf, start, end);
+    return this.lastName;
   }
 
   private wait(bytes: number): undefined {

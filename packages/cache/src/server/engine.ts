@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { type Clock, systemClock } from '@parley/kit';
-import { arityOk, type CommandSpec } from '../commands/command.js';
+import { arityOk, type CommandSpec, flagBit } from '../commands/command.js';
 import { commandTable } from '../commands/index.js';
 import { Config } from '../config.js';
 import { errors, ReplyError } from '../errors.js';
@@ -174,13 +174,13 @@ export class CacheEngine {
       this.reject(c, errors.arity(spec.name));
       return;
     }
-    if (!c.authenticated && !spec.flags.includes('no_auth')) {
+    if (!c.authenticated && (spec.bits & flagBit.no_auth) === 0) {
       this.reject(c, errors.noAuth);
       return;
     }
-    if (this.monitors.size > 0 && !spec.flags.includes('skip_monitor')) this.feedMonitors(c, argv);
+    if (this.monitors.size > 0 && (spec.bits & flagBit.skip_monitor) === 0) this.feedMonitors(c, argv);
     if (c.multi !== null && !MULTI_IMMEDIATE.has(spec.name)) {
-      if (spec.flags.includes('no_multi')) {
+      if ((spec.bits & flagBit.no_multi) !== 0) {
         this.reject(c, errors.notAllowedInMulti);
         return;
       }
@@ -192,7 +192,7 @@ export class CacheEngine {
       c.writer.error(errors.pubsubContext(spec.name));
       return;
     }
-    if (this.memoryGuard !== null && spec.flags.includes('denyoom') && !this.memoryGuard()) {
+    if (this.memoryGuard !== null && (spec.bits & flagBit.denyoom) !== 0 && !this.memoryGuard()) {
       this.reject(c, errors.oom);
       return;
     }
@@ -211,8 +211,9 @@ export class CacheEngine {
   call(c: Client, spec: CommandSpec, argv: string[]): void {
     const dirty = this.dirty;
     c.propagateArgv = null;
-    const accounting = this.accounting !== null && spec.flags.includes('write') ? this.accounting : null;
-    if (this.beforeWrite !== null && spec.flags.includes('write')) this.beforeWrite(c, spec, argv);
+    const write = (spec.bits & flagBit.write) !== 0;
+    const accounting = write ? this.accounting : null;
+    if (write && this.beforeWrite !== null) this.beforeWrite(c, spec, argv);
     const db = c.db;
     accounting?.beforeWrite(db, spec, argv);
     try {
@@ -228,7 +229,7 @@ export class CacheEngine {
     }
     accounting?.afterWrite(db, spec, argv);
     this.stats.totalCommands++;
-    if (this.dirty !== dirty && this.propagator !== null && spec.flags.includes('write'))
+    if (write && this.dirty !== dirty && this.propagator !== null)
       this.propagate(c.db.id, c.propagateArgv ?? argv);
   }
 
