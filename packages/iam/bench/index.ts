@@ -3,27 +3,51 @@
  * cost), and a route behind the whole pipeline (authenticate + rate limit + authorize + audit)
  * against a bare Fastify route in the same run.
  */
+import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '@parley/db/testing';
-import { type BenchRow, type BenchSuite, httpLoad, percentile } from '@parley/kit/bench';
+import { type BenchRow, type BenchSuite, percentile } from '@parley/kit/bench';
 import { installProblemHandlers, requireDeclaredAccess } from '@parley/kit/http';
 import Fastify from 'fastify';
+import { Redis } from 'ioredis';
 import { isAllowed } from '../src/authz/principals.js';
 import { MasterKey } from '../src/crypto/master-key.js';
 import { installAccessControl } from '../src/http/pipeline.js';
 import { iamRoutes } from '../src/http/plugin.js';
 import { Iam } from '../src/iam.js';
 import { MemoryState } from '../src/shared/memory.js';
+import { RedisState } from '../src/shared/redis.js';
+import { compareRoutes } from './http-comparison.js';
 
 const PASSWORD = 'bench-passphrase-2026';
+
+async function benchState() {
+  const url = process.env.REDIS_URL;
+  if (!url) return { state: new MemoryState(), kind: 'memory', close: async () => {} };
+  const redis = new Redis(url);
+  const prefix = `parley-bench:${randomUUID()}:`;
+  const state = new RedisState(redis, { prefix });
+  return {
+    state,
+    kind: 'redis',
+    async close() {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await state.close();
+      redis.disconnect();
+    },
+  };
+}
 
 const suite: BenchSuite = {
   name: 'iam: authorization, tokens, login, protected route over HTTP',
   async run({ quick, log }) {
     // A fresh database: a new one on the DATABASE_URL server (dropped afterwards), else PGlite.
     const database = await createTestDatabase();
+    // As deployed with several processes when REDIS_URL is set (deny-list, rate limits on Redis).
+    const { state, kind: stateKind, close: closeState } = await benchState();
     const iam = await Iam.open({
       db: database.db,
-      state: new MemoryState(),
+      state,
       masterKey: MasterKey.random(),
       issuer: 'parley',
       audience: 'parley-api',
@@ -126,43 +150,68 @@ const suite: BenchSuite = {
       better: 'lower',
     });
 
-    // 4. A protected route through the whole pipeline vs a bare route, over HTTP.
-    const durationSeconds = quick ? 4 : 15;
+    // 4. A protected route through the whole pipeline vs a bare route: one HTTP server, alternating
+    // rounds with the same connections, medians over rounds (see http-comparison.ts).
     const bare = Fastify();
-    bare.get('/bench', async () => ({ ok: true }));
-    const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+    bare.get('/bare', async () => ({ ok: true }));
     const app = Fastify();
     installProblemHandlers(app);
     requireDeclaredAccess(app);
     installAccessControl(app, iam);
     await app.register(iamRoutes(iam));
     app.get('/bench', { config: { permission: 'reports:generate' } }, async () => ({ ok: true }));
-    const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    const plan = {
+      rounds: quick ? 3 : 7,
+      connections: 50,
+      durationSeconds: quick ? 3 : 10,
+      warmupSeconds: quick ? 1 : 3,
+    };
     try {
-      log(`bare route (${durationSeconds}s)`);
-      const base = await httpLoad({ url: `${bareUrl}/bench`, durationSeconds });
-      log(`protected + audited route on ${database.kind} (${durationSeconds}s)`);
-      const full = await httpLoad({
-        url: `${appUrl}/bench`,
-        durationSeconds,
-        headers: { authorization: `Bearer ${pair.accessToken}` },
+      log(
+        `bare vs protected on ${database.kind}, ${stateKind} state: ${plan.rounds} alternating rounds of ${plan.durationSeconds}s`,
+      );
+      const { rounds, medians, ratios } = await compareRoutes({
+        apps: [
+          { prefix: '/bare', app: bare },
+          { prefix: '/', app },
+        ],
+        targets: (origin) => [
+          { name: 'bare', url: `${origin}/bare` },
+          {
+            name: 'protected',
+            url: `${origin}/bench`,
+            headers: { authorization: `Bearer ${pair.accessToken}` },
+          },
+        ],
+        baseline: 'bare',
+        plan,
       });
-      if (full.errors || full.non2xx) log(`protected route: ${full.errors} errors, ${full.non2xx} non-2xx`);
-      const peer = (value: number) => ({ name: 'bare fastify', value });
+      for (const r of rounds)
+        log(
+          `round ${r.round} ${r.target}: ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.p50.toFixed(2)} ms, p95 ${r.p95.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.non2xx || r.errors ? `, ${r.non2xx} non-2xx, ${r.errors} errors` : ''}`,
+        );
+      const full = medians.protected!;
+      const base = medians.bare!;
+      const ratio = ratios.protected!;
+      log(
+        `median per-round ratios protected/bare: req/s ${ratio.requestsPerSecond.toFixed(2)}, p50 ${ratio.p50.toFixed(2)}, p95 ${ratio.p95.toFixed(2)}`,
+      );
+      const peer = (value: number) => ({ name: 'bare route, same server', value });
       rows.push(
         {
-          name: 'protected route req/s',
+          name: 'protected route req/s (median of rounds)',
           value: full.requestsPerSecond,
           unit: 'req/s',
           better: 'higher',
           peer: peer(base.requestsPerSecond),
         },
+        { name: 'protected route p50', value: full.p50, unit: 'ms', better: 'lower', peer: peer(base.p50) },
         {
-          name: 'protected route p97.5',
-          value: full.p97_5,
+          name: 'protected route p95',
+          value: full.p95,
           unit: 'ms',
           better: 'lower',
-          peer: peer(base.p97_5),
+          peer: peer(base.p95),
           goal: { ratio: 1 / 3 },
         },
       );
@@ -170,6 +219,7 @@ const suite: BenchSuite = {
       await app.close();
       await bare.close();
       await iam.close();
+      await closeState();
       await database.close();
     }
     return rows;

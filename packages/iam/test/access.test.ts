@@ -122,6 +122,39 @@ describe('access tokens: attacks are all 401', () => {
     expect(await status((await login(app, 'acme', 'admin@acme.test')).accessToken)).toBe(200);
   });
 
+  it('a cached verification does not outlive a revoked jti, user epoch or signing key', async () => {
+    const byJti = await login(app, 'acme', 'analyst@acme.test');
+    const byEpoch = await login(app, 'acme', 'admin@acme.test');
+    const byKey = await login(app, 'acme', 'analyst@acme.test');
+    for (const pair of [byJti, byEpoch, byKey]) {
+      expect(await status(pair.accessToken)).toBe(200);
+      // Verified once: the same claims object comes back from the cache.
+      expect(await t.iam.tokens.verify(pair.accessToken)).toBe(await t.iam.tokens.verify(pair.accessToken));
+    }
+    await app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout',
+      headers: bearer(byJti.accessToken),
+      payload: {},
+    });
+    // Still a cache hit (the signature did not change), yet the request is refused.
+    await expect(t.iam.tokens.verify(byJti.accessToken)).resolves.toMatchObject({
+      sub: tenants.acme.users.analyst,
+    });
+    expect(await status(byJti.accessToken)).toBe(401);
+    const logoutAll = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout-all',
+      headers: bearer(byEpoch.accessToken),
+    });
+    expect(logoutAll.statusCode).toBeLessThan(300);
+    expect(await status(byEpoch.accessToken)).toBe(401);
+    expect(await status(byKey.accessToken)).toBe(200);
+    await t.iam.rotateKeys(true);
+    await expect(t.iam.tokens.verify(byKey.accessToken)).rejects.toThrow(/unknown or revoked kid/);
+    expect(await status(byKey.accessToken)).toBe(401);
+  });
+
   it('a plain rotation keeps old tokens valid until they expire', async () => {
     const pair = await login(app, 'acme', 'admin@acme.test');
     const rotation = await t.iam.rotateKeys(false);

@@ -203,21 +203,47 @@ describe('two writers on one chain', () => {
   it('interleaved group commits from two processes keep one valid chain', async () => {
     const t = await createTestIam();
     const tenant = await t.iam.createTenant({ slug: 'chain', name: 'Chain' });
-    // Two AuditLogs: two processes' views of the same chain, each with its own cached head.
+    // Two AuditLogs: two processes' views of the same chain, each with its own expected head.
     const writers = [new AuditLog(t.database.db, systemClock), new AuditLog(t.database.db, systemClock)];
-    await Promise.all(
-      Array.from({ length: 120 }, (_, i) =>
-        writers[i % 2]!.append({
-          tenantId: tenant.id,
-          kind: 'event',
-          actor: `writer:${i % 2}`,
-          action: `a${i}`,
-          decision: 'allow',
-        }),
-      ),
-    );
+    const append = (i: number) =>
+      writers[i % 2]!.append({
+        tenantId: tenant.id,
+        kind: 'event',
+        actor: `writer:${i % 2}`,
+        action: `a${i}`,
+        decision: 'allow',
+      });
+    // Waves: after the first, each writer chains onto a head the other one has moved meanwhile.
+    for (let wave = 0; wave < 4; wave++)
+      await Promise.all(Array.from({ length: 40 }, (_, i) => append(wave * 40 + i)));
     const report = await verifyChain(t.database.db, tenant.id);
-    expect(report).toEqual({ tenantId: tenant.id, records: 121, ok: true });
+    expect(report).toEqual({ tenantId: tenant.id, records: 161, ok: true });
+    await t.close();
+  });
+});
+
+describe('group commit', () => {
+  it('a batch the database refuses fails every record in it, and the chain goes on', async () => {
+    const t = await createTestIam();
+    const tenant = await t.iam.createTenant({ slug: 'batch', name: 'Batch' });
+    const log = new AuditLog(t.database.db, systemClock);
+    const entry = (action: string, details: Record<string, unknown> = {}) =>
+      log.append({ tenantId: tenant.id, kind: 'event', actor: 'system', action, decision: 'allow', details });
+    // The first record goes alone (idle chain); the next three wait and share one batch, which
+    // PostgreSQL refuses as a whole (jsonb cannot hold \u0000).
+    const results = await Promise.allSettled([
+      entry('first'),
+      entry('second'),
+      entry('poisoned', { note: 'a\u0000b' }),
+      entry('fourth'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected']);
+    await entry('after');
+    const actions = await withTenant(t.database.db, tenant.id, (tx) =>
+      tx.select({ action: auditEvents.action }).from(auditEvents).orderBy(auditEvents.seq),
+    );
+    expect(actions.map((a) => a.action)).toEqual(['tenant.create', 'first', 'after']);
+    expect(await verifyChain(t.database.db, tenant.id)).toMatchObject({ ok: true, records: 3 });
     await t.close();
   });
 });

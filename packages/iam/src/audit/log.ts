@@ -38,18 +38,36 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** One tenant's chain as this process sees it. */
+interface Chain {
+  queue: Pending[];
+  /** Batches sent and not yet settled. */
+  inFlight: number;
+  /**
+   * The head the next batch chains onto: the last record of the newest batch sent. Undefined
+   * when unknown (start, a failure, another process appended): the next batch asks the database.
+   */
+  tail: ChainHead | undefined;
+}
+
+/** Records per INSERT: bounds one statement's size and one failure's blast radius. */
+const MAX_BATCH = 256;
+/** Batches of one chain on the wire at once: the next one travels while the previous commits. */
+const MAX_IN_FLIGHT = 2;
+
 /**
- * The append-only audit log. `append` resolves once the record is committed. Records of one
- * tenant are group-committed: while one transaction is writing, new records queue and go in the
- * next one together, so throughput does not drop to one commit per request. Across processes an
- * advisory lock on the tenant (inside parley_audit_append) serialises the chain: each record's
- * prev_hash is the previous one's.
+ * The append-only audit log. `append` resolves once the record is committed, and rejects when
+ * the batch it went in failed. Group commit, leader/follower style: a record arriving at an idle
+ * chain is sent at once (no added latency); records arriving while a batch is on the wire queue
+ * and go together in the next one. Each batch is one statement (`parley_audit_append_in_tenant`),
+ * chained onto the head this process expects; the next batch may be sent before the previous
+ * one commits (chained onto its last record) and waits for it on the tenant's advisory lock in
+ * the database. When the expectation is wrong (another process appended, or a batch before it
+ * failed) nothing is inserted and the batch is re-chained inside one transaction that holds the
+ * lock until it succeeds. So every record's prev_hash is its predecessor's, across processes.
  */
 export class AuditLog {
-  private readonly queues = new Map<string, Pending[]>();
-  private readonly flushing = new Set<string>();
-  /** The last record this process committed per chain: the usual head of the next batch. */
-  private readonly heads = new Map<string, ChainHead>();
+  private readonly chains = new Map<string, Chain>();
 
   constructor(
     private readonly db: Db,
@@ -59,37 +77,71 @@ export class AuditLog {
   append(entry: AuditEntry): Promise<void> {
     const tenantId = entry.tenantId ?? PLATFORM_TENANT;
     return new Promise<void>((resolve, reject) => {
-      const queue = this.queues.get(tenantId) ?? [];
-      queue.push({ entry, time: new Date(this.clock.now()), resolve, reject });
-      this.queues.set(tenantId, queue);
-      if (!this.flushing.has(tenantId)) void this.flush(tenantId);
+      let chain = this.chains.get(tenantId);
+      if (!chain) {
+        chain = { queue: [], inFlight: 0, tail: undefined };
+        this.chains.set(tenantId, chain);
+      }
+      chain.queue.push({ entry, time: new Date(this.clock.now()), resolve, reject });
+      this.pump(tenantId, chain);
     });
   }
 
-  private async flush(tenantId: string): Promise<void> {
-    this.flushing.add(tenantId);
-    try {
-      for (;;) {
-        const batch = this.queues.get(tenantId);
-        if (!batch || batch.length === 0) break;
-        this.queues.delete(tenantId);
-        try {
-          await this.write(tenantId, batch);
+  /** Sends queued records while the chain has room on the wire. */
+  private pump(tenantId: string, chain: Chain): void {
+    while (chain.queue.length > 0 && chain.inFlight < MAX_IN_FLIGHT) {
+      // An unknown head is learnt from the database once nothing else of ours is in flight.
+      if (!chain.tail && chain.inFlight > 0) return;
+      const batch = chain.queue.splice(0, MAX_BATCH);
+      const expected = chain.tail;
+      const chained = expected ? this.chain(tenantId, batch, expected) : undefined;
+      chain.tail = chained?.last;
+      chain.inFlight += 1;
+      this.write(tenantId, batch, expected, chained).then(
+        (committed) => {
+          chain.inFlight -= 1;
+          // Re-chained batches moved the head elsewhere: trust the database's answer, once idle.
+          if (!chained || committed !== chained.last)
+            chain.tail = chain.inFlight === 0 ? committed : undefined;
           for (const p of batch) p.resolve();
-        } catch (error) {
+          this.pump(tenantId, chain);
+        },
+        (error: unknown) => {
+          chain.inFlight -= 1;
+          chain.tail = undefined;
           for (const p of batch) p.reject(error);
-        }
-      }
-    } finally {
-      this.flushing.delete(tenantId);
+          this.pump(tenantId, chain);
+        },
+      );
     }
+    if (chain.queue.length === 0 && chain.inFlight === 0 && !chain.tail) this.chains.delete(tenantId);
   }
 
-  private async write(tenantId: string, batch: Pending[]): Promise<void> {
-    const committed = await withTenant(this.db, tenantId, async (tx) => {
-      // Optimistic: chain onto the head this process wrote last. Another process may have
-      // appended since; then the database answers with the real head and we chain again.
-      let head = this.heads.get(tenantId) ?? { seq: -1, hash: '' };
+  /** Commits one batch; resolves with the chain head after it. */
+  private async write(
+    tenantId: string,
+    batch: Pending[],
+    expected: ChainHead | undefined,
+    chained: ReturnType<AuditLog['chain']> | undefined,
+  ): Promise<ChainHead> {
+    if (expected && chained) {
+      // The usual case: one statement, its own transaction.
+      const [actual] = await queryRows<{ head_seq: string | number; head_hash: string }>(
+        this.db,
+        sql`SELECT head_seq, head_hash FROM parley_audit_append_in_tenant(${tenantId}, ${expected.seq}, ${expected.hash}, ${JSON.stringify(chained.rows)}::jsonb)`,
+      );
+      if (!actual) return chained.last;
+    }
+    return this.rechainAndWrite(tenantId, batch);
+  }
+
+  /**
+   * Chains the batch onto the head the database reports and inserts, all in one transaction: the
+   * advisory lock taken by the first call is held until commit, so the second call succeeds.
+   */
+  private rechainAndWrite(tenantId: string, batch: Pending[]): Promise<ChainHead> {
+    return withTenant(this.db, tenantId, async (tx) => {
+      let head: ChainHead = { seq: -1, hash: '' };
       for (;;) {
         const { rows, last } = this.chain(tenantId, batch, head);
         const [actual] = await queryRows<{ head_seq: string | number; head_hash: string }>(
@@ -100,8 +152,6 @@ export class AuditLog {
         head = { seq: Number(actual.head_seq), hash: actual.head_hash };
       }
     });
-    // Only a committed write moves this process's idea of the head.
-    this.heads.set(tenantId, committed);
   }
 
   /** The batch as database rows chained onto `head`, and the new head. */

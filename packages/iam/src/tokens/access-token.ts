@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Clock, newId } from '@parley/kit';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { type KeyRing, SIGNING_ALG } from './signing-keys.js';
@@ -33,14 +34,21 @@ export interface AccessTokenOptions {
 /** Verified tokens remembered, so a client's repeated calls pay for one signature check. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
+interface Verified {
+  claims: AccessClaims;
+  /** The key that signed it: the entry is void as soon as that key is revoked. */
+  kid: string;
+}
+
 /** Issues and verifies EdDSA access tokens (RFC 9068 `at+jwt`). */
 export class AccessTokens {
   /**
-   * Token text → claims of tokens whose signature and claims checked out. The same bytes verify
-   * the same way, so only time-dependent checks are repeated on a hit; the cache is dropped
-   * whenever the key set changes (a revoked key must fail at once).
+   * SHA-256 of the token text → what its verification found, least recently used first. The
+   * same bytes verify the same way, so a hit repeats only what depends on time or on the key
+   * ring: expiry, and that the signing key is still trusted (also dropped whole on every key set
+   * change). Revocation by jti or user epoch is the caller's check, on every request.
    */
-  private readonly verified = new Map<string, AccessClaims>();
+  private readonly verified = new Map<string, Verified>();
 
   constructor(
     private readonly keys: KeyRing,
@@ -86,20 +94,24 @@ export class AccessTokens {
    * secret); `typ`, `iss`, `aud`, `exp`, `nbf` checked; every claim Parley relies on present.
    */
   async verify(token: string): Promise<AccessClaims> {
-    const cached = this.verified.get(token);
+    const digest = createHash('sha256').update(token).digest('base64url');
+    const cached = this.verified.get(digest);
     if (cached) {
-      if (cached.exp * 1000 > this.clock.now()) return cached;
-      this.verified.delete(token);
+      this.verified.delete(digest);
+      if (cached.claims.exp * 1000 > this.clock.now() && this.keys.publicKey(cached.kid)) {
+        this.verified.set(digest, cached); // most recently used
+        return cached.claims;
+      }
     }
-    const claims = await this.verifySignatureAndClaims(token);
+    const verified = await this.verifySignatureAndClaims(token);
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, claims);
-    return claims;
+    this.verified.set(digest, verified);
+    return verified.claims;
   }
 
-  private async verifySignatureAndClaims(token: string): Promise<AccessClaims> {
+  private async verifySignatureAndClaims(token: string): Promise<Verified> {
     try {
-      const { payload } = await jwtVerify(
+      const { payload, protectedHeader } = await jwtVerify(
         token,
         async (header) => {
           const kid = header.kid;
@@ -128,13 +140,16 @@ export class AccessTokens {
         throw new TokenRejected('malformed claims');
       }
       return {
-        sub: sub as string,
-        jti: jti as string,
-        iat: iat as number,
-        exp: exp as number,
-        tid,
-        roles,
-        ep,
+        claims: {
+          sub: sub as string,
+          jti: jti as string,
+          iat: iat as number,
+          exp: exp as number,
+          tid,
+          roles,
+          ep,
+        },
+        kid: protectedHeader.kid as string,
       };
     } catch (error) {
       if (error instanceof TokenRejected) throw error;
