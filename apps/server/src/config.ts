@@ -1,5 +1,6 @@
 import { iamConfigSpec } from '@parley/iam';
 import { type ConfigOf, env, loadConfig } from '@parley/kit';
+import { MODULE_NAMES } from './modules/index.js';
 
 /** Every environment variable the server reads. The README's configuration table is generated from this. */
 export const serverConfigSpec = {
@@ -11,7 +12,8 @@ export const serverConfigSpec = {
   PORT: env.port({ default: 8080, description: 'HTTP port (0 picks a free one)' }),
   PARLEY_DATA_DIR: env.string({
     default: './.parley',
-    description: 'Directory for embedded data: the PGlite database and, later, cache persistence',
+    description:
+      'Directory for embedded data: the PGlite database, the embedded cache and the files of each module',
   }),
   DATABASE_URL: env.url({
     protocols: ['postgres:', 'postgresql:'],
@@ -30,7 +32,8 @@ export const serverConfigSpec = {
   }),
   REDIS_URL: env.url({
     protocols: ['redis:', 'rediss:'],
-    description: 'Redis/Valkey server for queues, rate limits and caches; readiness checks it when set',
+    description:
+      'Redis/Valkey server for queues, rate limits and caches; unset, the embedded Parley cache server runs in-process',
     secret: true,
   }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -42,6 +45,10 @@ export const serverConfigSpec = {
     min: 1024,
     max: 104_857_600,
     description: 'Largest accepted request body in bytes; larger bodies get 413',
+  }),
+  PARLEY_MODULES: env.listOf(MODULE_NAMES, {
+    default: MODULE_NAMES,
+    description: 'Feature modules this process serves (identity and access always run)',
   }),
   SHUTDOWN_TIMEOUT: env.duration({
     default: 10_000,

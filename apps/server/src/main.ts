@@ -1,12 +1,14 @@
 import { join, resolve } from 'node:path';
 import { type Database, openDatabase } from '@parley/db';
 import { type Iam, openIam, seedDemo } from '@parley/iam';
-import { createLogger, type Logger } from '@parley/kit';
+import { createLogger, type Logger, systemClock } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import type { ReadinessCheck } from './http/health.js';
+import { closeModules, openModules } from './modules/index.js';
+import { openRedis } from './redis.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -46,29 +48,32 @@ export async function startServer(
     await database.migrate();
     logger.info('migrations applied');
   }
-  const readiness: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
-  let redis: Redis | undefined;
-  if (config.REDIS_URL) {
-    redis = new Redis(config.REDIS_URL, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-    });
-    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-    await redis
-      .connect()
-      .catch((error) => logger.warn({ err: (error as Error).message }, 'redis not reachable yet'));
-    const client = redis;
-    readiness.push({ name: 'redis', check: async () => void (await client.ping()) });
-  }
+  const dataDir = resolve(config.PARLEY_DATA_DIR);
+  const connection = await openRedis(config.REDIS_URL, dataDir, logger);
+  const { redis } = connection;
+  const readiness: ReadinessCheck[] = [
+    { name: 'database', check: () => database.ping() },
+    { name: 'redis', check: async () => void (await redis.ping()) },
+  ];
 
   const iam = await openIamFor(config, database.db, redis);
   if (config.NODE_ENV === 'development') await seedDemoOnFirstStart(iam, config, logger);
+  const modules = await openModules(config.PARLEY_MODULES, {
+    config,
+    logger,
+    database,
+    redis,
+    iam,
+    dataDir,
+    clock: systemClock,
+  });
+  logger.info({ modules: modules.map((m) => m.name) }, 'modules open');
 
   const app = await buildApp({
     logger,
     bodyLimit: config.BODY_LIMIT,
-    readiness,
+    readiness: [...readiness, ...modules.flatMap((m) => m.readiness ?? [])],
+    modules: modules.map((m) => m.plugin),
     iam,
   });
   const url = await app.listen({ host: config.HOST, port: config.PORT });
@@ -77,8 +82,9 @@ export async function startServer(
   const stop = () => {
     stopping ??= (async () => {
       await app.close();
+      await closeModules(modules);
       await iam.close();
-      redis?.disconnect();
+      await connection.close();
       await database.close();
     })();
     return stopping;

@@ -1,6 +1,7 @@
 import { findTenant, seedDemo } from '@parley/iam';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODULE_NAMES } from '../src/modules/index.js';
 import { createTestAppWithIam, type TestAppWithIam } from './helpers.js';
 
 const PASSWORD = 'matrix-demo-password-1';
@@ -185,7 +186,7 @@ describe('route × role access matrix', () => {
   let counter = 0;
 
   beforeAll(async () => {
-    t = await createTestAppWithIam();
+    t = await createTestAppWithIam({ modules: MODULE_NAMES });
     routes.push(...registeredRoutes(t.app));
     await seedDemo(t.iam, PASSWORD);
     const acmeTenant = (await findTenant(t.iam.db, 'acme'))!;

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import { type Iam, openIam } from '@parley/iam';
-import { createLogger } from '@parley/kit';
+import { createLogger, systemClock } from '@parley/kit';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadServerConfig } from '../src/config.js';
+import { closeModules, type ModuleName, openModules } from '../src/modules/index.js';
+import { openRedis } from '../src/redis.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -40,29 +44,47 @@ export async function createTestApp(
   };
 }
 
+export interface TestAppWithIamOptions {
+  /** Feature modules to open, as the server opens them (default none). */
+  modules?: readonly ModuleName[];
+  /** Environment overrides, such as limits. */
+  env?: Record<string, string>;
+}
+
 /**
- * The real app with the IAM pipeline, configured through the server's own config loader
- * (in-process shared state, a random master key); `env` overrides variables such as limits.
+ * The real app with the IAM pipeline and the chosen modules, configured through the server's own
+ * config loader (a random master key, a fresh data directory), on Redis at REDIS_URL or else an
+ * embedded Parley cache server, as `parley start` does.
  */
-export async function createTestAppWithIam(
-  modules: FastifyPluginAsync[] = [],
-  env: Record<string, string> = {},
-): Promise<TestAppWithIam> {
+export async function createTestAppWithIam(options: TestAppWithIamOptions = {}): Promise<TestAppWithIam> {
   const database = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'parley-test-'));
   const config = loadServerConfig({
     NODE_ENV: 'test',
+    PARLEY_DATA_DIR: dataDir,
     PARLEY_MASTER_KEY: randomBytes(32).toString('base64'),
     PARLEY_RATE_LIMIT_USER: '100000',
     PARLEY_RATE_LIMIT_ANONYMOUS: '100000',
     PARLEY_RATE_LIMIT_AUTH: '100000',
-    ...env,
+    ...options.env,
   });
-  const iam = await openIam({ db: database.db, config, production: false, dataDir: tmpdir() });
+  const logger = createLogger({ level: 'silent' });
+  const connection = await openRedis(process.env.REDIS_URL, dataDir, logger);
+  const iam = await openIam({ db: database.db, config, production: false, dataDir, redis: connection.redis });
+  const modules = await openModules(options.modules ?? [], {
+    config,
+    logger,
+    database,
+    redis: connection.redis,
+    iam,
+    dataDir,
+    clock: systemClock,
+  });
   const app = await buildApp({
-    logger: createLogger({ level: 'silent' }),
+    logger,
     bodyLimit: 1_048_576,
     readiness: [{ name: 'database', check: () => database.ping() }],
-    modules,
+    modules: modules.map((m) => m.plugin),
     iam,
   });
   await app.ready();
@@ -72,8 +94,11 @@ export async function createTestAppWithIam(
     iam,
     async close() {
       await app.close();
+      await closeModules(modules);
       await iam.close();
+      await connection.close();
       await database.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -81,7 +81,7 @@ describe('parley identity and audit commands', () => {
     expect(verify.code, verify.stderr).toBe(0);
     expect(verify.stdout).toMatch(/^ok\s+/m);
     expect(verify.stdout).not.toContain('BROKEN');
-  });
+  }, 120_000); // four CLI processes, each opening PGlite cold
 
   it('audit verify names the first tampered record and exits non-zero', async () => {
     const database = openDatabase({ dataDir: join(dataDir, 'pg') });

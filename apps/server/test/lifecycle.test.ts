@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,10 +20,11 @@ function runCli(args: string[], extraEnv: Record<string, string>): ChildProcess 
   return spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Resolves with the server URL from the "parley is ready" log line. */
-async function readyUrl(child: ChildProcess): Promise<string> {
+/** Resolves with the server URL from the "parley is ready" log line, and the messages logged before it. */
+async function readyUrl(child: ChildProcess, logged: string[] = []): Promise<string> {
   for await (const line of createInterface({ input: child.stdout! })) {
     const entry = JSON.parse(line) as { msg: string; url?: string };
+    logged.push(entry.msg);
     if (entry.msg === 'parley is ready' && entry.url) return entry.url;
   }
   throw new Error('server exited before it was ready');
@@ -51,13 +52,16 @@ describe('the parley process', () => {
     ]);
   });
 
-  it('starts on embedded PGlite, persists across restarts, and exits cleanly on SIGTERM', async () => {
+  it('starts on embedded PGlite and the embedded cache, persists across restarts, and exits cleanly on SIGTERM', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'parley-'));
     for (let run = 0; run < 2; run++) {
-      child = runCli(['start'], { PORT: '0', PARLEY_DATA_DIR: dataDir, DATABASE_URL: '' });
-      const url = await readyUrl(child);
+      child = runCli(['start'], { PORT: '0', PARLEY_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '' });
+      const logged: string[] = [];
+      const url = await readyUrl(child, logged);
+      expect(logged).toContain('using the embedded Parley cache server (REDIS_URL not set)');
       const res = await fetch(`${url}/health/ready`);
       expect(res.status).toBe(200);
+      expect(existsSync(join(dataDir, 'cache', 'appendonly.aof'))).toBe(true);
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
       expect(code).toBe(0);

@@ -6,6 +6,8 @@ import { serverConfigSpec } from '../src/config.js';
 describe('README', () => {
   it('documents every configuration variable exactly as the server reads it', () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    expect(readme).toContain(describeConfig(serverConfigSpec));
+    expect(readme, 'run `npm run docs:config` to regenerate the table').toContain(
+      describeConfig(serverConfigSpec),
+    );
   });
 });

@@ -57,4 +57,14 @@ describe('loadConfig', () => {
     expect(parseDuration('42')).toBe(42);
     expect(parseDuration('-1s')).toBeUndefined();
   });
+
+  it('parses lists of allowed values and rejects unknown or repeated items', () => {
+    const listSpec = { MODULES: env.listOf(['x', 'y', 'z'], { default: ['x'], description: 'modules' }) };
+    expect(loadConfig(listSpec, {}).MODULES).toEqual(['x']);
+    expect(loadConfig(listSpec, { MODULES: ' y, z ' }).MODULES).toEqual(['y', 'z']);
+    expect(() => loadConfig(listSpec, { MODULES: 'y,w' })).toThrow(
+      /expected a comma-separated list of x, y, z/,
+    );
+    expect(() => loadConfig(listSpec, { MODULES: 'y,y' })).toThrow(ConfigError);
+  });
 });

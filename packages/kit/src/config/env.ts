@@ -103,6 +103,20 @@ export const env = {
       },
       options,
     ),
+  /** A comma-separated list, each item one of `values` (no repeats; empty means none). */
+  listOf: <const T extends string, O extends Options<readonly T[]>>(values: readonly T[], options: O) =>
+    setting<readonly T[], O>(
+      `a comma-separated list of ${values.join(', ')}`,
+      (raw) => {
+        const items = raw
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== '');
+        if (items.some((item) => !values.includes(item as T)) || new Set(items).size !== items.length) fail();
+        return items as T[];
+      },
+      options,
+    ),
   /** A duration such as `500ms`, `30s`, `5m`, `2h`, `7d`; a bare number means milliseconds. */
   duration: <O extends Options<number>>(options: O) =>
     setting('a duration such as 500ms, 30s, 5m, 2h or 7d', (raw) => parseDuration(raw) ?? fail(), options),

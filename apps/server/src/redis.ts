@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { startCacheServer } from '@parley/cache';
+import type { Logger } from '@parley/kit';
+import { Redis } from 'ioredis';
+
+export interface RedisConnection {
+  /** The one client the platform shares: queues, rate limits, caches, pub/sub, revocation. */
+  redis: Redis;
+  /** `external` when REDIS_URL names a server, `embedded` for the in-process Parley cache server. */
+  kind: 'external' | 'embedded';
+  close(): Promise<void>;
+}
+
+/**
+ * Redis for the platform: the server at REDIS_URL, or else Parley's own cache server started
+ * in this process on a loopback port, persisting to `<dataDir>/cache` (AOF, fsync every second)
+ * and never evicting, as BullMQ requires. Both are reached through ioredis, so every feature
+ * runs the same code on either.
+ */
+export async function openRedis(
+  redisUrl: string | undefined,
+  dataDir: string,
+  logger: Logger,
+): Promise<RedisConnection> {
+  if (redisUrl) {
+    const redis = new Redis(redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+    });
+    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+    await redis
+      .connect()
+      .catch((error) => logger.warn({ err: (error as Error).message }, 'redis not reachable yet'));
+    logger.info('using Redis from REDIS_URL');
+    return { redis, kind: 'external', close: async () => redis.disconnect() };
+  }
+  // A password nobody else knows: other local users can reach a loopback port.
+  const password = randomBytes(24).toString('base64url');
+  const server = await startCacheServer({
+    port: 0,
+    host: '127.0.0.1',
+    requirepass: password,
+    appendonly: true,
+    appendfsync: 'everysec',
+    dir: join(dataDir, 'cache'),
+    maxmemoryPolicy: 'noeviction',
+    logger,
+  });
+  const redis = new Redis({ host: server.host, port: server.port, password, maxRetriesPerRequest: 1 });
+  redis.on('error', (error) => logger.warn({ err: error.message }, 'embedded cache connection error'));
+  await redis.ping();
+  logger.info({ port: server.port }, 'using the embedded Parley cache server (REDIS_URL not set)');
+  return {
+    redis,
+    kind: 'embedded',
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+      await server.close();
+    },
+  };
+}
