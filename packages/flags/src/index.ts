@@ -1,4 +1,5 @@
 export * from './api/index.js';
+export * from './config.js';
 export * from './evaluate/index.js';
 export * from './export/index.js';
 export * from './hash/index.js';
