@@ -1,0 +1,11 @@
+export * from './access.js';
+export * from './answering.js';
+export * from './config.js';
+export * from './files/file-store.js';
+export * from './files/filesystem-store.js';
+export { ATTACHMENT_MEDIA_TYPES } from './files/media-types.js';
+export * from './input.js';
+export * from './schema.js';
+export * from './service.js';
+export * from './store.js';
+export * from './views.js';

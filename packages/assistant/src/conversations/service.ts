@@ -1,0 +1,361 @@
+import type { Readable } from 'node:stream';
+import { type Clock, type Logger, newId, ProblemError, problems } from '@parley/kit';
+import { type Access, accessTo, type Caller, notFound, READ_ALL } from './access.js';
+import type { AnswerLike, AnswerSource } from './answering.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { FileStore } from './files/file-store.js';
+import { UploadInspector } from './files/inspect.js';
+import { contentMatches, essence, isTextType, safeFilename } from './files/media-types.js';
+import { messageText, metadataObject, titleFrom, titleText } from './input.js';
+import type { AnswerOutcome, ConversationStore, SearchHit } from './store.js';
+import { newestLeafUnder, pathTo, siblingsAlong } from './tree.js';
+import type { AttachmentView, ConversationView, MessageView } from './views.js';
+
+export interface AttachmentPolicy {
+  maxBytes: number;
+  /** Allowed media types, a subset of ATTACHMENT_MEDIA_TYPES. */
+  mediaTypes: readonly string[];
+}
+
+export interface ConversationServiceOptions {
+  store: ConversationStore;
+  files: FileStore;
+  answerer: AnswerSource;
+  clock: Clock;
+  logger: Logger;
+  attachments: AttachmentPolicy;
+}
+
+/** A question and its answer, as stored once the answer is in (complete or failed). */
+export interface ExchangeResult {
+  conversation: ConversationView;
+  question: MessageView | null;
+  answer: MessageView;
+}
+
+export interface ConversationWithMessages {
+  conversation: ConversationView;
+  /** The active path (first message to active leaf) or the whole tree, oldest first. */
+  messages: MessageView[];
+  access: Access;
+}
+
+export interface Page {
+  conversations: ConversationView[];
+  nextCursor: string | null;
+}
+
+const DEFAULT_TITLE = 'New conversation';
+
+/**
+ * Conversations as their owners and tenant admins see them: ownership rules, the message tree
+ * (edits and regenerations add siblings, nothing is overwritten), answers from the assistant,
+ * search and attachments. Storage is the store's job, answering the answerer's.
+ */
+export class ConversationService {
+  constructor(private readonly options: ConversationServiceOptions) {}
+
+  private get store() {
+    return this.options.store;
+  }
+
+  private now(): Date {
+    return new Date(this.options.clock.now());
+  }
+
+  /** The conversation if the caller may `need` it; 404 (or 403 for a reading admin who writes). */
+  private async resolve(caller: Caller, id: string, need: 'read' | 'write') {
+    const conversation = await this.store.findConversation(caller.tenantId, id);
+    if (!conversation) throw notFound();
+    return { conversation, access: accessTo(caller, conversation, need) };
+  }
+
+  async create(
+    caller: Caller,
+    input: { title?: string; metadata?: Record<string, unknown>; message?: string },
+  ): Promise<{ conversation: ConversationView; exchange: ExchangeResult | null }> {
+    const question = input.message === undefined ? undefined : messageText(input.message, '/body/message');
+    const title =
+      input.title !== undefined ? titleText(input.title) : question ? titleFrom(question) : DEFAULT_TITLE;
+    const conversation = await this.store.createConversation(caller.tenantId, {
+      id: newId(),
+      ownerId: caller.subject,
+      title,
+      metadata: metadataObject(input.metadata ?? {}),
+      now: this.now(),
+    });
+    if (question === undefined) return { conversation, exchange: null };
+    const exchange = await this.ask(caller, conversation, null, question, []);
+    return { conversation: exchange.conversation, exchange };
+  }
+
+  /** Newest activity first. `scope: 'tenant'` lists every owner's (needs conversations:read_all). */
+  async list(
+    caller: Caller,
+    query: { scope: 'mine' | 'tenant'; archived: boolean; limit: number; cursor?: string },
+  ): Promise<Page> {
+    if (query.scope === 'tenant' && !caller.permissions.has(READ_ALL))
+      throw problems.forbidden("Listing the tenant's conversations needs conversations:read_all");
+    const rows = await this.store.listConversations(caller.tenantId, {
+      ownerId: query.scope === 'mine' ? caller.subject : undefined,
+      archived: query.archived,
+      limit: query.limit + 1,
+      after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+    });
+    const page = rows.slice(0, query.limit);
+    return { conversations: page, nextCursor: rows.length > query.limit ? encodeCursor(page.at(-1)!) : null };
+  }
+
+  async get(caller: Caller, id: string, view: 'path' | 'tree'): Promise<ConversationWithMessages> {
+    const { conversation, access } = await this.resolve(caller, id, 'read');
+    if (view === 'tree')
+      return { conversation, access, messages: await this.store.messages(caller.tenantId, id) };
+    const nodes = await this.store.treeNodes(caller.tenantId, id);
+    const path = pathTo(nodes, conversation.activeLeafId);
+    const siblings = siblingsAlong(nodes, path);
+    const rows = await this.store.messages(
+      caller.tenantId,
+      id,
+      path.map((node) => node.id),
+    );
+    return {
+      conversation,
+      access,
+      messages: rows.map((row) => ({ ...row, siblingIds: siblings.get(row.id) })),
+    };
+  }
+
+  async update(
+    caller: Caller,
+    id: string,
+    patch: { title?: string; archived?: boolean; metadata?: Record<string, unknown> },
+  ): Promise<ConversationView> {
+    await this.resolve(caller, id, 'write');
+    const updated = await this.store.updateConversation(
+      caller.tenantId,
+      id,
+      {
+        title: patch.title === undefined ? undefined : titleText(patch.title),
+        archived: patch.archived,
+        metadata: patch.metadata === undefined ? undefined : metadataObject(patch.metadata),
+      },
+      this.now(),
+    );
+    if (!updated) throw notFound();
+    return updated;
+  }
+
+  /** A new question after `parentId` (by default the active leaf), answered by the assistant. */
+  async post(
+    caller: Caller,
+    id: string,
+    input: { content: string; parentId?: string; attachmentIds?: readonly string[] },
+  ): Promise<ExchangeResult> {
+    const content = messageText(input.content);
+    const { conversation } = await this.resolve(caller, id, 'write');
+    const parentId = input.parentId ?? conversation.activeLeafId;
+    if (parentId !== null) {
+      const [parent] = await this.store.messages(caller.tenantId, id, [parentId]);
+      if (!parent) throw problems.notFound('No such message in this conversation');
+      if (parent.role === 'user')
+        throw problems.conflict('A question follows an answer, not another question');
+    }
+    return this.ask(caller, conversation, parentId, content, input.attachmentIds ?? []);
+  }
+
+  /** Editing a question adds a sibling version of it (same parent) with a fresh answer. */
+  async edit(
+    caller: Caller,
+    id: string,
+    messageId: string,
+    input: { content: string; attachmentIds?: readonly string[] },
+  ): Promise<ExchangeResult> {
+    const content = messageText(input.content);
+    const { conversation } = await this.resolve(caller, id, 'write');
+    const original = await this.message(caller, id, messageId);
+    if (original.role !== 'user') throw problems.conflict('Only questions (user messages) can be edited');
+    return this.ask(caller, conversation, original.parentId, content, input.attachmentIds ?? []);
+  }
+
+  /** Regenerating an answer adds a sibling answer under the same question. */
+  async regenerate(caller: Caller, id: string, messageId: string): Promise<ExchangeResult> {
+    const { conversation } = await this.resolve(caller, id, 'write');
+    const previous = await this.message(caller, id, messageId);
+    if (previous.role !== 'assistant' || previous.parentId === null)
+      throw problems.conflict('Only answers (assistant messages) can be regenerated');
+    const question = await this.message(caller, id, previous.parentId);
+    const answerId = newId();
+    await this.store.appendExchange(caller.tenantId, {
+      conversationId: id,
+      parentId: question.id,
+      answerId,
+      attachmentIds: [],
+      uploaderId: caller.subject,
+      now: this.now(),
+    });
+    return { ...(await this.answerAndStore(caller, conversation, answerId, question.content)), question };
+  }
+
+  /** Shows another branch: the active leaf becomes the newest continuation of `messageId`. */
+  async switchBranch(caller: Caller, id: string, messageId: string): Promise<ConversationWithMessages> {
+    await this.resolve(caller, id, 'write');
+    const nodes = await this.store.treeNodes(caller.tenantId, id);
+    if (!nodes.some((node) => node.id === messageId))
+      throw problems.notFound('No such message in this conversation');
+    await this.store.setActiveLeaf(caller.tenantId, id, newestLeafUnder(nodes, messageId));
+    return this.get(caller, id, 'path');
+  }
+
+  /** Full-text search over the caller's own conversations (titles and every message of every branch). */
+  async search(caller: Caller, text: string, limit: number): Promise<SearchHit[]> {
+    if (text.trim() === '')
+      throw problems.validation([{ path: '/querystring/q', message: 'must contain some text' }]);
+    if (text.includes('\u0000'))
+      throw problems.validation([{ path: '/querystring/q', message: 'must not contain NUL characters' }]);
+    return this.store.search(caller.tenantId, caller.subject, text, limit);
+  }
+
+  async upload(
+    caller: Caller,
+    id: string,
+    file: { filename: string | undefined; mediaType: string; content: Readable },
+  ): Promise<AttachmentView> {
+    const { attachments: policy } = this.options;
+    const mediaType = essence(file.mediaType);
+    if (!policy.mediaTypes.includes(mediaType)) {
+      file.content.resume();
+      throw problems.unsupportedMediaType(
+        `Attachments of type ${mediaType || '(none)'} are not accepted; allowed: ${policy.mediaTypes.join(', ')}`,
+      );
+    }
+    await this.resolve(caller, id, 'write');
+    const attachmentId = newId();
+    const storageKey = `${caller.tenantId}/${id}/${attachmentId}`;
+    const inspector = new UploadInspector(policy.maxBytes, isTextType(mediaType));
+    await this.options.files.put(storageKey, inspector.through(file.content));
+    try {
+      const inspection = inspector.inspection();
+      if (!contentMatches(mediaType, inspection))
+        throw problems.unsupportedMediaType(`The file's content is not ${mediaType}`);
+      return await this.store.insertAttachment(caller.tenantId, {
+        id: attachmentId,
+        conversationId: id,
+        uploaderId: caller.subject,
+        filename: safeFilename(file.filename),
+        mediaType,
+        sizeBytes: inspection.sizeBytes,
+        sha256: inspection.sha256,
+        storageKey,
+        createdAt: this.now(),
+      });
+    } catch (error) {
+      await this.options.files.delete(storageKey);
+      throw error;
+    }
+  }
+
+  async listAttachments(
+    caller: Caller,
+    id: string,
+  ): Promise<{ attachments: AttachmentView[]; access: Access; ownerId: string }> {
+    const { conversation, access } = await this.resolve(caller, id, 'read');
+    const attachments = await this.store.listAttachments(caller.tenantId, id);
+    return { attachments, access, ownerId: conversation.ownerId };
+  }
+
+  async download(
+    caller: Caller,
+    id: string,
+    attachmentId: string,
+  ): Promise<{ attachment: AttachmentView; content: Readable; access: Access; ownerId: string }> {
+    const { conversation, access } = await this.resolve(caller, id, 'read');
+    const found = await this.store.findAttachment(caller.tenantId, id, attachmentId);
+    if (!found) throw problems.notFound('No such attachment in this conversation');
+    const content = await this.options.files.open(found.storageKey);
+    return { attachment: found.view, content, access, ownerId: conversation.ownerId };
+  }
+
+  private async message(caller: Caller, conversationId: string, messageId: string): Promise<MessageView> {
+    const [message] = await this.store.messages(caller.tenantId, conversationId, [messageId]);
+    if (!message) throw problems.notFound('No such message in this conversation');
+    return message;
+  }
+
+  /** Stores the question and a pending answer (visible at once), then answers it. */
+  private async ask(
+    caller: Caller,
+    conversation: ConversationView,
+    parentId: string | null,
+    content: string,
+    attachmentIds: readonly string[],
+  ): Promise<ExchangeResult> {
+    const questionId = newId();
+    const answerId = newId();
+    await this.store.appendExchange(caller.tenantId, {
+      conversationId: conversation.id,
+      parentId,
+      question: { id: questionId, role: 'user', content, status: 'complete' },
+      answerId,
+      attachmentIds,
+      uploaderId: caller.subject,
+      now: this.now(),
+    });
+    const result = await this.answerAndStore(caller, conversation, answerId, content);
+    const [question] = await this.store.messages(caller.tenantId, conversation.id, [questionId]);
+    return { ...result, question: question! };
+  }
+
+  private async answerAndStore(
+    caller: Caller,
+    conversation: ConversationView,
+    answerId: string,
+    question: string,
+  ): Promise<Omit<ExchangeResult, 'question'>> {
+    const started = this.options.clock.now();
+    let outcome: AnswerOutcome;
+    try {
+      const answer = await this.options.answerer.answer({
+        tenantId: caller.tenantId,
+        permissions: caller.permissions,
+        question,
+        now: started,
+        subject: caller.subject,
+      });
+      outcome = completed(answer, this.options.clock.now() - started);
+    } catch (error) {
+      outcome = failed(error, this.options.clock.now() - started);
+      if (!(error instanceof ProblemError && error.status < 500))
+        this.options.logger.error({ err: error, conversationId: conversation.id }, 'answering failed');
+    }
+    await this.store.finishAnswer(caller.tenantId, answerId, outcome);
+    const [answer] = await this.store.messages(caller.tenantId, conversation.id, [answerId]);
+    const current = await this.store.findConversation(caller.tenantId, conversation.id);
+    return { conversation: current ?? conversation, answer: answer! };
+  }
+}
+
+function completed(answer: AnswerLike, latencyMs: number): AnswerOutcome {
+  const { text, intent, classifierVersion, provider, model, promptTokens, completionTokens, ...rest } =
+    answer;
+  return {
+    status: 'complete',
+    content: text,
+    intent,
+    classifierVersion,
+    provider: provider ?? 'parley-builtin',
+    model: model ?? null,
+    promptTokens: promptTokens ?? null,
+    completionTokens: completionTokens ?? null,
+    latencyMs,
+    answer: rest as Record<string, unknown>,
+  };
+}
+
+/** A failure the user may read: a client-side problem's own words, otherwise a generic sentence. */
+function failed(error: unknown, latencyMs: number): AnswerOutcome {
+  const reason =
+    error instanceof ProblemError && error.status < 500
+      ? error.message
+      : 'The assistant could not answer this question; try again';
+  return { status: 'failed', content: '', error: reason, latencyMs };
+}
