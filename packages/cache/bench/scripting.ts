@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 /**
  * Scripting figures, Parley cache against redis-server in the same run: EVALSHA of a small script
  * under redis-benchmark, then BullMQ (unmodified) adding and processing jobs at concurrency 1 and
- * 50. The caller starts both servers and passes their ports (bench/index.ts owns their lifecycle).
+ * 50, in rounds (3 with --full), reporting medians. The caller starts both servers and passes their
+ * ports (bench/index.ts owns their lifecycle).
  */
 const run = promisify(execFile);
 
@@ -61,35 +62,64 @@ async function bullmqRate(port: number, count: number, concurrency: number): Pro
   return count / seconds;
 }
 
+interface Measure {
+  name: string;
+  unit: string;
+  goal?: number;
+  /** One figure for the server on `port`. */
+  rate(port: number): Promise<number>;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * Every measure in rounds, Parley then Redis back to back (so both see the same background
+ * load); each row is the median of its rounds, and every round's ratio is logged.
+ */
 export async function scriptingBench(
   targets: ScriptingBenchTargets,
   { quick, log }: BenchOptions,
 ): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
   const requests = quick ? 20_000 : 200_000;
-  log(`redis-benchmark -c 50 -n ${requests} evalsha <sha of "${SMALL_SCRIPT}"> 1 key`);
-  const ours = await evalshaRate(targets.parleyPort, requests);
-  const theirs = await evalshaRate(targets.redisPort, requests);
-  rows.push({
-    name: 'EVALSHA small script ops/s',
-    value: ours,
-    unit: 'ops/s',
-    better: 'higher',
-    peer: { name: 'redis', value: theirs },
-  });
   const jobs = quick ? 2_000 : 10_000;
-  for (const concurrency of [1, 50]) {
-    log(`BullMQ: add ${jobs} jobs (addBulk of 500), process them with concurrency ${concurrency}`);
-    const parley = await bullmqRate(targets.parleyPort, jobs, concurrency);
-    const redis = await bullmqRate(targets.redisPort, jobs, concurrency);
-    rows.push({
+  const rounds = quick ? 1 : 3;
+  const measures: Measure[] = [
+    {
+      name: 'EVALSHA small script ops/s',
+      unit: 'ops/s',
+      rate: (port) => evalshaRate(port, requests),
+    },
+    ...[1, 50].map((concurrency) => ({
       name: `BullMQ add+process ${jobs} jobs, concurrency ${concurrency}`,
-      value: parley,
       unit: 'jobs/s',
-      better: 'higher',
-      goal: { ratio: 0.7 },
-      peer: { name: 'redis', value: redis },
-    });
+      goal: 0.7,
+      rate: (port: number) => bullmqRate(port, jobs, concurrency),
+    })),
+  ];
+  log(`redis-benchmark -c 50 -n ${requests} evalsha <sha of "${SMALL_SCRIPT}"> 1 key`);
+  log(`BullMQ: add ${jobs} jobs (addBulk of 500), process them with concurrency 1, then 50`);
+  const figures = measures.map(() => ({ parley: [] as number[], redis: [] as number[] }));
+  for (let round = 1; round <= rounds; round++) {
+    for (const [i, measure] of measures.entries()) {
+      const parley = await measure.rate(targets.parleyPort);
+      const redis = await measure.rate(targets.redisPort);
+      figures[i]!.parley.push(parley);
+      figures[i]!.redis.push(redis);
+      log(
+        `round ${round}/${rounds} ${measure.name}: parley ${Math.round(parley)}, redis ${Math.round(redis)}, ratio ${(parley / redis).toFixed(2)}`,
+      );
+    }
   }
-  return rows;
+  return measures.map((measure, i) => ({
+    name: rounds > 1 ? `${measure.name} (median of ${rounds})` : measure.name,
+    value: median(figures[i]!.parley),
+    unit: measure.unit,
+    better: 'higher',
+    ...(measure.goal === undefined ? {} : { goal: { ratio: measure.goal } }),
+    peer: { name: 'redis', value: median(figures[i]!.redis) },
+  }));
 }

@@ -86,70 +86,68 @@ export class AbiEncoder {
 
 /** Encodes the single RESP2/RESP3 reply a command wrote (strings stay bytes). */
 export function encodeResp(resp: string, out: AbiEncoder): void {
-  let pos = 0;
-  const one = (): void => {
-    const type = resp[pos];
-    const end = resp.indexOf('\r\n', pos + 1);
-    const text = resp.slice(pos + 1, end);
-    pos = end + 2;
-    switch (type) {
-      case '+':
-        out.text(STATUS, text);
-        break;
-      case '-':
-        out.text(ERROR, text);
-        break;
-      case ':':
-        out.integer(text);
-        break;
-      case '$':
-      case '=': {
-        const length = Number(text);
-        if (length < 0) {
-          out.header(NULL, 0);
-          break;
-        }
-        const value = resp.slice(pos, pos + length);
-        pos += length + 2;
-        if (type === '$') out.text(BULK, value);
-        else out.verbatim(value.slice(0, 3), value.slice(4));
-        break;
-      }
-      case '*':
-      case '>':
-      case '~': {
-        const length = Number(text);
-        if (length < 0) {
-          out.header(NULL, 0);
-          break;
-        }
-        out.header(type === '~' ? SET : ARRAY, length);
-        for (let i = 0; i < length; i++) one();
-        break;
-      }
-      case '%': {
-        const pairs = Number(text);
-        out.header(MAP, pairs);
-        for (let i = 0; i < 2 * pairs; i++) one();
-        break;
-      }
-      case '_':
+  encodeAt(resp, 0, out);
+}
+
+/** Encodes the reply starting at `pos`; returns the position after it. */
+function encodeAt(resp: string, pos: number, out: AbiEncoder): number {
+  const type = resp[pos];
+  const end = resp.indexOf('\r\n', pos + 1);
+  const text = resp.slice(pos + 1, end);
+  let next = end + 2;
+  switch (type) {
+    case '+':
+      out.text(STATUS, text);
+      break;
+    case '-':
+      out.text(ERROR, text);
+      break;
+    case ':':
+      out.integer(text);
+      break;
+    case '$':
+    case '=': {
+      const length = Number(text);
+      if (length < 0) {
         out.header(NULL, 0);
         break;
-      case '#':
-        out.boolean(text === 't');
-        break;
-      case ',':
-        out.double(parseDouble(text));
-        break;
-      case '(':
-        out.text(BIG_NUMBER, text);
-        break;
-      default:
-        throw new Error(`unexpected reply type '${type}' from a command run by a script`);
+      }
+      const value = resp.slice(next, next + length);
+      next += length + 2;
+      if (type === '$') out.text(BULK, value);
+      else out.verbatim(value.slice(0, 3), value.slice(4));
+      break;
     }
-  };
-  one();
+    case '*':
+    case '>':
+    case '~':
+    case '%': {
+      const length = Number(text);
+      if (length < 0) {
+        out.header(NULL, 0);
+        break;
+      }
+      out.header(type === '~' ? SET : type === '%' ? MAP : ARRAY, length);
+      const items = type === '%' ? 2 * length : length;
+      for (let i = 0; i < items; i++) next = encodeAt(resp, next, out);
+      break;
+    }
+    case '_':
+      out.header(NULL, 0);
+      break;
+    case '#':
+      out.boolean(text === 't');
+      break;
+    case ',':
+      out.double(parseDouble(text));
+      break;
+    case '(':
+      out.text(BIG_NUMBER, text);
+      break;
+    default:
+      throw new Error(`unexpected reply type '${type}' from a command run by a script`);
+  }
+  return next;
 }
 
 function parseDouble(text: string): number {
