@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { type Database, openDatabase } from '@parley/db';
 import { type Iam, PLATFORM_TENANT, requireTenant, seedDemo, verifyChain } from '@parley/iam';
 import { parseDuration } from '@parley/kit';
@@ -6,6 +7,7 @@ import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import type { ServerConfig } from './config.js';
 import { databaseOptions, openIamFor } from './main.js';
+import { embeddedCacheUrl } from './redis.js';
 import { type SalesSeedCommandOptions, seedSalesCommand } from './sales-cli.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -21,8 +23,10 @@ async function withIam<T>(
   work: (iam: Iam, database: Database) => Promise<T>,
 ): Promise<T> {
   const database = openDatabase(databaseOptions(config));
-  // With Redis, invalidations (revoked keys, role changes) reach the running servers at once.
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
+  // With Redis (or a running server's embedded cache), invalidations such as revoked keys and
+  // role changes reach the running servers at once; otherwise within their key refresh interval.
+  const redisUrl = config.REDIS_URL ?? embeddedCacheUrl(resolve(config.PARLEY_DATA_DIR));
+  const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   try {
     await database.migrate();
     const iam = await openIamFor(config, database.db, redis);

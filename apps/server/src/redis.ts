@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCacheServer } from '@parley/cache';
 import type { Logger } from '@parley/kit';
@@ -48,6 +49,9 @@ export async function openRedis(
     maxmemoryPolicy: 'noeviction',
     logger,
   });
+  const endpointFile = embeddedEndpointFile(dataDir);
+  // Operator commands (`parley iam rotate-keys`, role changes) read it to reach the running server.
+  writeFileSync(endpointFile, `redis://:${password}@${server.host}:${server.port}\n`, { mode: 0o600 });
   const redis = new Redis({ host: server.host, port: server.port, password, maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'embedded cache connection error'));
   await redis.ping();
@@ -57,7 +61,19 @@ export async function openRedis(
     kind: 'embedded',
     async close() {
       await redis.quit().catch(() => redis.disconnect());
+      rmSync(endpointFile, { force: true });
       await server.close();
     },
   };
+}
+
+const embeddedEndpointFile = (dataDir: string) => join(dataDir, 'cache', 'endpoint');
+
+/** The URL of the embedded cache server a `parley start` on this data directory runs, if one runs. */
+export function embeddedCacheUrl(dataDir: string): string | undefined {
+  try {
+    return readFileSync(embeddedEndpointFile(dataDir), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -62,9 +62,12 @@ describe('the parley process', () => {
       const res = await fetch(`${url}/health/ready`);
       expect(res.status).toBe(200);
       expect(existsSync(join(dataDir, 'cache', 'appendonly.aof'))).toBe(true);
+      // Where operator commands find the running server's cache; private to the owner.
+      expect(statSync(join(dataDir, 'cache', 'endpoint')).mode & 0o777).toBe(0o600);
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
       expect(code).toBe(0);
+      expect(existsSync(join(dataDir, 'cache', 'endpoint'))).toBe(false);
     }
   }, 60_000); // two cold starts of PGlite with every migration, on a shared machine
 });
