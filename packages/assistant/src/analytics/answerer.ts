@@ -35,6 +35,8 @@ export interface Answer {
   plan?: QueryPlan;
   /** The warehouse data version the numbers come from. */
   dataVersion?: number;
+  /** For `denied`: the permissions the question needed and the caller lacks. */
+  missingPermissions?: string[];
 }
 
 export interface AnswerRequest {
@@ -159,7 +161,7 @@ export class Answerer {
         missing,
         detailLevel: plan.detailLevel,
       });
-      return { kind: 'denied', text: denialText(missing), plan };
+      return { kind: 'denied', text: denialText(missing), plan, missingPermissions: missing };
     }
     if (intent === 'report_request') return { kind: 'task_required', text: REPORT_TEXT, plan, dataVersion };
     const { value } = await this.warehouse.result(tenantId, dataVersion, plan);

@@ -1,6 +1,9 @@
+// The fast path's HTTP route lives with the package's other routes.
+export * from '../http/ask-routes.js';
 export * from './answerer.js';
 export * from './cache.js';
 export * from './compile.js';
+export * from './config.js';
 export * from './measures.js';
 export * from './present.js';
 export * from './run.js';

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import type { Answerer } from '../analytics/answerer.js';
 
 /** Longest question accepted; the slot extractor reads at most 500 characters of it anyway. */
-export const MAX_QUESTION_CHARS = 2000;
+export const MAX_ASK_CHARS = 2000;
 
 const Cell = Type.Union([Type.String(), Type.Number(), Type.Null()]);
 
@@ -28,7 +28,13 @@ export const AnswerSchema = Type.Object({
   chart: Type.Optional(Type.Unknown({ description: 'Vega-Lite v5 specification' })),
   plan: Type.Optional(Type.Unknown({ description: 'The semantic query plan' })),
   dataVersion: Type.Optional(Type.Integer()),
+  missingPermissions: Type.Optional(Type.Array(Type.String())),
 });
+
+/** The request's audit record, when the IAM pipeline keeps one (it writes it after the response). */
+interface AuditedRequest {
+  audit?: { decision?: 'allow' | 'deny'; details: Record<string, unknown> } | null;
+}
 
 /**
  * `POST /v1/ask`: one question, answered synchronously by the sales fast path. Needs `sales:query`;
@@ -45,7 +51,7 @@ export function askRoutes(answerer: Answerer): FastifyPluginAsyncTypebox {
           tags: ['assistant'],
           summary: 'Ask a sales question: numbers, a table, a Vega-Lite chart and a grounded narrative',
           body: Type.Object(
-            { question: Type.String({ minLength: 1, maxLength: MAX_QUESTION_CHARS }) },
+            { question: Type.String({ minLength: 1, maxLength: MAX_ASK_CHARS }) },
             { additionalProperties: false },
           ),
           response: { 200: AnswerSchema },
@@ -55,12 +61,22 @@ export function askRoutes(answerer: Answerer): FastifyPluginAsyncTypebox {
         const principal = request.principal;
         if (!principal) throw problems.unauthorized();
         if (request.body.question.trim() === '') throw problems.badRequest('question must not be blank');
-        return answerer.answer({
+        const answer = await answerer.answer({
           tenantId: principal.tenantId,
           permissions: principal.permissions,
           question: request.body.question,
           subject: principal.subject,
         });
+        // A refused question is a denial in the audit log, though the request itself succeeded.
+        const audit = (request as AuditedRequest).audit;
+        if (audit) {
+          audit.details.intent = answer.intent;
+          if (answer.kind === 'denied') {
+            audit.decision = 'deny';
+            audit.details.missingPermissions = answer.missingPermissions;
+          }
+        }
+        return answer;
       },
     );
   };

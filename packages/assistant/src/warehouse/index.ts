@@ -1,3 +1,4 @@
+export * from './demo.js';
 export * from './dimensions.js';
 export * from './facts.js';
 export * from './refresh.js';
