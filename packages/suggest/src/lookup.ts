@@ -1,15 +1,11 @@
-import { fuzzyMatches } from './fuzzy/automaton.js';
 import { DEFAULT_TYPO_POLICY, maxEditsFor, type TypoPolicy } from './fuzzy/policy.js';
-import type { PrefixIndex } from './index/prefix-index.js';
+import { type Candidate, TypoSearch } from './fuzzy/search.js';
+import { NOT_FOUND, type PrefixIndex } from './index/prefix-index.js';
 
-/** An entry that completes the query, and how. */
-export interface Candidate {
-  id: number;
-  /** Edits between the query and the key's prefix; 0 for an exact prefix match. */
-  distance: number;
-  /** Length of the key prefix that the query matched (normalized characters). */
-  matched: number;
-}
+export type { Candidate } from './fuzzy/search.js';
+
+/** One search state for the process: lookups are synchronous, so they never overlap. */
+const typoSearch = new TypoSearch();
 
 /**
  * Top completions of a normalized query: exact-prefix matches first (by weight), then, if they
@@ -23,34 +19,38 @@ export function complete(
   policy: TypoPolicy = DEFAULT_TYPO_POLICY,
   accept?: (id: number) => boolean,
 ): Candidate[] {
-  const exact = index
-    .top(index.locate(query), limit, accept)
+  const node = index.locate(query);
+  const answer: Candidate[] = index
+    .top(node, limit, accept)
     .map((id) => ({ id, distance: 0, matched: query.length }));
   // When the prefix itself exists the user most likely typed it right: fill the rest with
   // one-edit neighbours that keep the first letter, and spend the far larger searches (two edits,
   // first-letter typos, which open every branch at the root) on prefixes that match nothing.
-  const found = exact.length > 0;
+  const found = answer.length > 0;
   const edits = Math.min(maxEditsFor(query.length, policy), found ? 1 : 2);
-  if (exact.length >= limit || edits === 0) return exact;
+  if (answer.length >= limit || edits === 0) return answer;
   if (found && policy.firstLetterTypo) policy = { ...policy, firstLetterTypo: false };
-  const typos = new Map<number, Candidate>();
-  const exactIds = new Set(exact.map((c) => c.id));
+  const exactLo = node === NOT_FOUND ? 0 : index.arrays.nodeLo[node]!;
+  const exactHi = node === NOT_FOUND ? 0 : index.arrays.nodeHi[node]!;
   // Fewer edits always rank first, so widen the search one edit at a time and stop as soon as
-  // the limit is filled: the two-edit neighbourhood is far larger than the one-edit one.
-  for (let allowed = 1; allowed <= edits && exact.length + typos.size < limit; allowed++) {
-    for (const match of fuzzyMatches(index, query, allowed, policy)) {
-      if (match.distance === 0) continue;
-      for (const id of index.top(match.node, limit, accept)) {
-        if (exactIds.has(id)) continue;
-        const seen = typos.get(id);
-        if (seen === undefined || match.distance < seen.distance) {
-          typos.set(id, { id, distance: match.distance, matched: match.matched });
-        }
-      }
-    }
+  // the limit is filled: the two-edit neighbourhood is far larger than the one-edit one. Each
+  // pass returns entries by weight, skipping what earlier passes answered.
+  const exact = answer.length;
+  typoSearch.begin(policy);
+  for (let maxEdits = 1; maxEdits <= edits && answer.length < limit; maxEdits++) {
+    const request = {
+      maxEdits,
+      limit: limit - answer.length,
+      policy,
+      taken: answer,
+      exactLo,
+      exactHi,
+      accept,
+    };
+    answer.push(...typoSearch.run(index, query, request));
   }
-  const ranked = [...typos.values()].sort(
-    (a, b) => a.distance - b.distance || index.weight(b.id) - index.weight(a.id) || a.id - b.id,
-  );
-  return exact.concat(ranked.slice(0, limit - exact.length));
+  // A pass cut short by its budget can leave a closer match to the next one: order by distance
+  // (a stable sort keeps the weight order within a distance).
+  const typos = answer.slice(exact).sort((a, b) => a.distance - b.distance);
+  return answer.slice(0, exact).concat(typos);
 }

@@ -1,2 +1,3 @@
-export * from './automaton.js';
+export * from './band.js';
 export * from './policy.js';
+export * from './search.js';

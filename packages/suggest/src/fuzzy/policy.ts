@@ -8,8 +8,12 @@ export interface TypoPolicy {
   firstLetterTypo: boolean;
   /** Queries longer than this are matched exactly only, which bounds the work (default 64). */
   maxFuzzyLength: number;
-  /** DP rows computed per lookup before the search stops with what it has (default 10,000). */
-  maxRows: number;
+  /**
+   * Work per query's typo search before it stops with what it has: automaton steps (one per trie
+   * node character tried) plus frontier pops (default 3,000). The most popular branches go first,
+   * so a search cut short loses the least popular candidates.
+   */
+  maxVisits: number;
 }
 
 export const DEFAULT_TYPO_POLICY: TypoPolicy = {
@@ -17,7 +21,7 @@ export const DEFAULT_TYPO_POLICY: TypoPolicy = {
   twoEditsFrom: 8,
   firstLetterTypo: true,
   maxFuzzyLength: 64,
-  maxRows: 10_000,
+  maxVisits: 3_000,
 };
 
 /** Edits allowed for a query of this many normalized characters. */

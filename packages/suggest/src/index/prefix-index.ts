@@ -12,10 +12,16 @@ export const NOT_FOUND = -1;
  */
 export class PrefixIndex {
   readonly arrays: IndexArrays;
+  /**
+   * Each node's highest weight, rounded up to float32: the bound that best-first and typo searches
+   * order nodes by, one read instead of a walk through the top-k list or the node's entries.
+   */
+  readonly nodeMax: Float32Array;
   private readonly heap = new MaxHeap();
 
   constructor(arrays: IndexArrays) {
     this.arrays = arrays;
+    this.nodeMax = nodeMaxima(arrays);
   }
 
   /** Number of distinct entries. */
@@ -89,14 +95,9 @@ export class PrefixIndex {
     return lo;
   }
 
-  /** The highest weight in a node's subtree. */
+  /** An upper bound (within float32 rounding) of the highest weight in a node's subtree. */
   maxWeight(node: number): number {
-    const { topStart, topIds, weights, nodeLo, nodeHi } = this.arrays;
-    const top = topStart[node]!;
-    if (top >= 0) return weights[topIds[top]!]!;
-    let best = Number.NEGATIVE_INFINITY;
-    for (let id = nodeLo[node]!; id < nodeHi[node]!; id++) if (weights[id]! > best) best = weights[id]!;
-    return best;
+    return this.nodeMax[node]!;
   }
 
   /**
@@ -183,6 +184,7 @@ export class PrefixIndex {
       a.firstChild,
       a.topStart,
       a.topIds,
+      this.nodeMax,
     ]) {
       bytes += array.byteLength;
     }
@@ -190,4 +192,19 @@ export class PrefixIndex {
     for (const text of a.displays.values()) bytes += 24 + 16 + 2 * text.length;
     return bytes;
   }
+}
+
+/** The highest weight under every node, rounded up so that it stays an upper bound. */
+function nodeMaxima({ topStart, topIds, weights, nodeLo, nodeHi }: IndexArrays): Float32Array {
+  const max = new Float32Array(nodeLo.length);
+  for (let node = 0; node < max.length; node++) {
+    const top = topStart[node]!;
+    let best = Number.NEGATIVE_INFINITY;
+    if (top >= 0) best = weights[topIds[top]!]!;
+    else for (let id = nodeLo[node]!; id < nodeHi[node]!; id++) if (weights[id]! > best) best = weights[id]!;
+    max[node] = best;
+    // float32 rounds to nearest: nudge up one unit in the last place where it rounded down.
+    if (max[node]! < best) max[node] = best + Math.abs(best) * 2 ** -23;
+  }
+  return max;
 }

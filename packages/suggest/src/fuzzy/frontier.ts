@@ -1,0 +1,109 @@
+/**
+ * The search frontier: a binary max-heap of items (score, kind, ref, info) in parallel typed
+ * arrays, reused from query to query, so visiting a node allocates nothing (the arrays only
+ * double when a search outgrows them). Ties pop the smaller kind, then the smaller ref.
+ */
+export class Frontier {
+  private scores = new Float64Array(1024);
+  private kinds = new Uint8Array(1024);
+  private refs = new Int32Array(1024);
+  private infos = new Int32Array(1024);
+  size = 0;
+  /** Kind, ref and info of the item `pop` removed. */
+  kind = 0;
+  ref = 0;
+  info = 0;
+
+  clear(): void {
+    this.size = 0;
+  }
+
+  push(score: number, kind: number, ref: number, info: number): void {
+    if (this.size === this.refs.length) this.grow();
+    const { scores, kinds, refs, infos } = this;
+    let i = this.size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const s = scores[parent]!;
+      if (
+        s > score ||
+        (s === score && (kinds[parent]! < kind || (kinds[parent] === kind && refs[parent]! <= ref)))
+      ) {
+        break;
+      }
+      scores[i] = s;
+      kinds[i] = kinds[parent]!;
+      refs[i] = refs[parent]!;
+      infos[i] = infos[parent]!;
+      i = parent;
+    }
+    scores[i] = score;
+    kinds[i] = kind;
+    refs[i] = ref;
+    infos[i] = info;
+  }
+
+  /** Removes the best item into `kind`, `ref`, `info` and returns its score; the frontier must not be empty. */
+  pop(): number {
+    const { scores, kinds, refs, infos } = this;
+    const top = scores[0]!;
+    this.kind = kinds[0]!;
+    this.ref = refs[0]!;
+    this.info = infos[0]!;
+    const n = --this.size;
+    if (n === 0) return top;
+    const score = scores[n]!;
+    const kind = kinds[n]!;
+    const ref = refs[n]!;
+    const info = infos[n]!;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      const right = child + 1;
+      if (right < n && this.above(right, child)) child = right;
+      const s = scores[child]!;
+      if (
+        s < score ||
+        (s === score && (kinds[child]! > kind || (kinds[child] === kind && refs[child]! > ref)))
+      ) {
+        break;
+      }
+      scores[i] = s;
+      kinds[i] = kinds[child]!;
+      refs[i] = refs[child]!;
+      infos[i] = infos[child]!;
+      i = child;
+    }
+    scores[i] = score;
+    kinds[i] = kind;
+    refs[i] = ref;
+    infos[i] = info;
+    return top;
+  }
+
+  private above(a: number, b: number): boolean {
+    const { scores, kinds, refs } = this;
+    const sa = scores[a]!;
+    const sb = scores[b]!;
+    if (sa !== sb) return sa > sb;
+    if (kinds[a] !== kinds[b]) return kinds[a]! < kinds[b]!;
+    return refs[a]! < refs[b]!;
+  }
+
+  private grow(): void {
+    const capacity = 2 * this.refs.length;
+    const scores = new Float64Array(capacity);
+    const kinds = new Uint8Array(capacity);
+    const refs = new Int32Array(capacity);
+    const infos = new Int32Array(capacity);
+    scores.set(this.scores);
+    kinds.set(this.kinds);
+    refs.set(this.refs);
+    infos.set(this.infos);
+    this.scores = scores;
+    this.kinds = kinds;
+    this.refs = refs;
+    this.infos = infos;
+  }
+}
