@@ -57,11 +57,31 @@ describe('shared state on a real Redis', () => {
   });
 
   it('the jti deny-list is shared and expires with the token', async () => {
+    const admit = (jti: string) => b.admit({ jti, windows: [], windowMs: 60_000 });
     await a.denyToken('jti-1', 300);
-    expect(await b.isTokenDenied('jti-1')).toBe(true);
-    expect(await b.isTokenDenied('jti-2')).toBe(false);
+    expect((await admit('jti-1')).tokenDenied).toBe(true);
+    expect((await admit('jti-2')).tokenDenied).toBe(false);
     await new Promise((r) => setTimeout(r, 350));
-    expect(await b.isTokenDenied('jti-1')).toBe(false);
+    expect((await admit('jti-1')).tokenDenied).toBe(false);
+  });
+
+  it('one admission checks the deny-list and consumes the windows in order, atomically', async () => {
+    const windows = [
+      { key: 'adm:user', limit: 2 },
+      { key: 'adm:ip', limit: 5 },
+    ];
+    const admit = (jti?: string) => a.admit({ jti, windows, windowMs: 60_000 });
+    const first = await admit('jti-ok');
+    expect(first).toMatchObject({ tokenDenied: false, windows: [{ remaining: 1 }, { remaining: 4 }] });
+    await b.denyToken('jti-revoked', 60_000);
+    // A revoked token consumes nothing.
+    expect(await admit('jti-revoked')).toEqual({ tokenDenied: true, windows: [] });
+    expect((await admit()).windows.map((w) => w.remaining)).toEqual([0, 3]);
+    // The first full window stops the rest: the second one is not charged.
+    const full = await admit();
+    expect(full.windows).toHaveLength(1);
+    expect(full.windows[0]).toMatchObject({ allowed: false, limit: 2, remaining: 0 });
+    expect((await b.slidingWindow('adm:ip', 5, 60_000, false)).remaining).toBe(3);
   });
 
   it('invalidations reach the other process', async () => {

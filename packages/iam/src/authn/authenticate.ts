@@ -2,8 +2,11 @@ import type { Clock } from '@parley/kit';
 import type { Principal } from '@parley/kit/http';
 import type { PrincipalDirectory } from '../authz/principals.js';
 import { hashOpaque, opaqueTenant } from '../crypto/opaque.js';
-import type { SharedState } from '../shared/state.js';
+import type { SharedState, WindowRequest, WindowResult } from '../shared/state.js';
 import { type AccessTokens, TokenRejected } from '../tokens/access-token.js';
+
+/** Rate-limit windows are per minute. */
+const MINUTE = 60_000;
 
 /** A principal plus the credential it came with (for revocation and the audit actor). */
 export interface IamPrincipal extends Principal {
@@ -16,6 +19,15 @@ export type Authentication =
   | { outcome: 'anonymous' }
   | { outcome: 'authenticated'; principal: IamPrincipal }
   | { outcome: 'rejected'; reason: string };
+
+/** The rate-limit windows a request consumes, given who it turned out to be. */
+export type WindowPlan = (principal: IamPrincipal | undefined) => WindowRequest[];
+
+export interface Admitted {
+  authentication: Authentication;
+  /** The plan's windows for the final principal, up to the first full one. */
+  windows: WindowResult[];
+}
 
 /** The credential in a request's headers, if any: a Bearer access token or an API key. */
 export function credentialOf(
@@ -31,10 +43,12 @@ export function credentialOf(
 }
 
 /**
- * Turns a credential into a principal. Access tokens: valid signature and claims, jti not on
- * the deny-list, user active and its token epoch unchanged. API keys: known, not revoked, not
- * expired, service account active. Roles and permissions come from the cached directory, so a
- * role change applies to tokens already issued.
+ * Turns a credential into a principal and admits the request under its rate limits. Access
+ * tokens: valid signature and claims, jti not on the deny-list, user active and its token epoch
+ * unchanged. API keys: known, not revoked, not expired, service account active. Roles and
+ * permissions come from the cached directory, so a role change applies to tokens already issued.
+ * The deny-list lookup and the windows go to the shared state together (one Redis round trip);
+ * a revoked token consumes nothing and the request is limited as an anonymous one.
  */
 export class Authenticator {
   constructor(
@@ -44,7 +58,22 @@ export class Authenticator {
     private readonly clock: Clock,
   ) {}
 
-  async authenticate(headers: Record<string, string | string[] | undefined>): Promise<Authentication> {
+  async authenticate(
+    headers: Record<string, string | string[] | undefined>,
+    plan: WindowPlan,
+  ): Promise<Admitted> {
+    const identified = await this.identify(headers);
+    const principal = identified.outcome === 'authenticated' ? identified.principal : undefined;
+    const credential = principal?.credential;
+    const jti = credential?.type === 'access-token' ? credential.jti : undefined;
+    const admission = await this.state.admit({ jti, windows: plan(principal), windowMs: MINUTE });
+    if (!admission.tokenDenied) return { authentication: identified, windows: admission.windows };
+    const anonymous = await this.state.admit({ windows: plan(undefined), windowMs: MINUTE });
+    return { authentication: { outcome: 'rejected', reason: 'token revoked' }, windows: anonymous.windows };
+  }
+
+  /** Everything but the deny-list, which `authenticate` checks together with the rate limits. */
+  private async identify(headers: Record<string, string | string[] | undefined>): Promise<Authentication> {
     const credential = credentialOf(headers);
     if (!credential) return { outcome: 'anonymous' };
     if (credential.type === 'malformed')
@@ -59,7 +88,6 @@ export class Authenticator {
     } catch (error) {
       return { outcome: 'rejected', reason: error instanceof TokenRejected ? error.reason : 'invalid token' };
     }
-    if (await this.state.isTokenDenied(claims.jti)) return { outcome: 'rejected', reason: 'token revoked' };
     const standing = await this.directory.user(claims.tid, claims.sub);
     if (!standing?.active) return { outcome: 'rejected', reason: 'user not active' };
     if (standing.epoch !== claims.ep) return { outcome: 'rejected', reason: 'token epoch revoked' };

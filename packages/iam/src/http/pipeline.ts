@@ -1,8 +1,9 @@
 import { ProblemError, problems } from '@parley/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { actorOf, type IamPrincipal } from '../authn/authenticate.js';
+import { actorOf, type WindowPlan } from '../authn/authenticate.js';
 import { isAllowed } from '../authz/principals.js';
 import type { Iam } from '../iam.js';
+import type { WindowRequest, WindowResult } from '../shared/state.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,8 +23,6 @@ export interface RequestAudit {
   decision?: 'allow' | 'deny';
   details: Record<string, unknown>;
 }
-
-const MINUTE = 60_000;
 
 function unauthorized(detail: string, invalidToken: boolean): ProblemError {
   const challenge = invalidToken ? 'Bearer realm="parley", error="invalid_token"' : 'Bearer realm="parley"';
@@ -45,11 +44,13 @@ export function installAccessControl(app: FastifyInstance, iam: Iam): void {
     request.audit = { details: {} };
     const config = request.routeOptions.config ?? {};
     const isPublic = config.public === true || request.is404;
-    const authentication = await iam.authenticator.authenticate(request.headers);
+    const { authentication, windows } = await iam.authenticator.authenticate(
+      request.headers,
+      windowPlan(iam, request.ip, config.rateLimit === 'auth'),
+    );
     if (authentication.outcome === 'authenticated') request.principal = authentication.principal;
     if (authentication.outcome === 'rejected') request.audit.details.credential = authentication.reason;
-
-    await rateLimit(iam, request, reply, config.rateLimit === 'auth');
+    applyRateLimit(request, reply, windows);
 
     if (isPublic) return;
     const required = config.permission;
@@ -101,29 +102,28 @@ function deny(request: FastifyRequest, problem: ProblemError): ProblemError {
   return problem;
 }
 
-async function rateLimit(
-  iam: Iam,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  authRoute: boolean,
-): Promise<void> {
+/** Per principal, or per IP when anonymous; login and refresh also per IP under the auth limit. */
+function windowPlan(iam: Iam, ip: string, authRoute: boolean): WindowPlan {
   const limits = iam.rateLimits;
-  const principal = request.principal;
-  const checks: [string, number][] = [
-    principal
-      ? [
-          `user:${principal.tenantId}:${actorOf(principal)}`,
-          (principal as IamPrincipal).rateLimit ?? limits.userPerMinute,
-        ]
-      : [`ip:${request.ip}`, limits.anonymousPerMinute],
-  ];
-  if (authRoute) checks.push([`auth:${request.ip}`, limits.authPerMinute]);
-  let tightest: Awaited<ReturnType<typeof iam.state.slidingWindow>> | undefined;
-  for (const [key, limit] of checks) {
-    const result = await iam.state.slidingWindow(key, limit, MINUTE, true);
+  return (principal) => {
+    const windows: WindowRequest[] = [
+      principal
+        ? {
+            key: `user:${principal.tenantId}:${actorOf(principal)}`,
+            limit: principal.rateLimit ?? limits.userPerMinute,
+          }
+        : { key: `ip:${ip}`, limit: limits.anonymousPerMinute },
+    ];
+    if (authRoute) windows.push({ key: `auth:${ip}`, limit: limits.authPerMinute });
+    return windows;
+  };
+}
+
+/** Headers of the tightest window; 429 when one is full. */
+function applyRateLimit(request: FastifyRequest, reply: FastifyReply, windows: WindowResult[]): void {
+  let tightest: WindowResult | undefined;
+  for (const result of windows)
     if (!tightest || !result.allowed || result.remaining < tightest.remaining) tightest = result;
-    if (!result.allowed) break;
-  }
   if (!tightest) return;
   const resetSeconds = Math.max(1, Math.ceil(tightest.resetMs / 1000));
   reply.header('ratelimit-limit', String(tightest.limit));

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '@parley/kit';
-import type { Invalidation, SharedState, WindowResult } from './state.js';
+import type { Admission, AdmissionResult, Invalidation, SharedState, WindowResult } from './state.js';
 
 /**
  * SharedState inside one process. Correct for a single server process only: a second process
@@ -19,9 +19,16 @@ export class MemoryState implements SharedState {
     this.denied.set(jti, this.clock.now() + ttlMs);
   }
 
-  async isTokenDenied(jti: string): Promise<boolean> {
-    const until = this.denied.get(jti);
-    return until !== undefined && until > this.clock.now();
+  async admit({ jti, windows, windowMs }: Admission): Promise<AdmissionResult> {
+    const until = jti === undefined ? undefined : this.denied.get(jti);
+    if (until !== undefined && until > this.clock.now()) return { tokenDenied: true, windows: [] };
+    const results: WindowResult[] = [];
+    for (const { key, limit } of windows) {
+      const result = await this.slidingWindow(key, limit, windowMs, true);
+      results.push(result);
+      if (!result.allowed) break;
+    }
+    return { tokenDenied: false, windows: results };
   }
 
   async slidingWindow(key: string, limit: number, windowMs: number, consume: boolean): Promise<WindowResult> {
