@@ -180,7 +180,7 @@ describe('attachment routes', () => {
       form([['file', new Blob([bytes], { type: 'text/csv' }), 'Résumé Q1.csv']]),
     );
     expect(response.status).toBe(201);
-    const attachment = await response.json();
+    const attachment = (await response.json()) as { id: string; sha256: string };
     expect(attachment).toMatchObject({
       mediaType: 'text/csv',
       sizeBytes: bytes.length,
@@ -222,7 +222,7 @@ describe('attachment routes', () => {
     data.append('file', new Blob(['second'], { type: 'text/plain' }), 'second.txt');
     const response = await upload('analyst', id, data);
     expect(response.status).toBe(201);
-    expect((await response.json()).filename).toBe('first.txt');
+    expect(await response.json()).toMatchObject({ filename: 'first.txt' });
     const listed = await call('analyst', 'GET', `/v1/conversations/${id}/attachments`);
     expect(listed.json.attachments.map((a: { filename: string }) => a.filename)).not.toContain('second.txt');
   });
