@@ -1,3 +1,4 @@
+import { salesConfigSpec } from '@parley/assistant';
 import { iamConfigSpec } from '@parley/iam';
 import { type ConfigOf, env, loadConfig } from '@parley/kit';
 import { MODULE_NAMES } from './modules/index.js';
@@ -55,6 +56,7 @@ export const serverConfigSpec = {
     description: 'How long a graceful shutdown may drain in-flight requests before the process exits',
   }),
   ...iamConfigSpec,
+  ...salesConfigSpec,
 };
 
 export type ServerConfig = ConfigOf<typeof serverConfigSpec>;

@@ -175,6 +175,15 @@ const MATRIX: Record<string, Entry> = {
     request: (ctx) => ({ url: '/v1/audit-events/export?kind=event', headers: ctx.auth }),
     expect: admin(200),
   },
+  'POST /v1/ask': {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/v1/ask',
+      headers: ctx.auth,
+      payload: { question: 'revenue by region last quarter' },
+    }),
+    expect: signedIn(200),
+  },
 };
 
 let t: TestAppWithIam;

@@ -1,9 +1,12 @@
+import { openAssistantModule } from './assistant.js';
 import type { ModuleContext, ModuleFactory, ServerModule } from './module.js';
 
 export type { ModuleContext, ModuleFactory, ServerModule } from './module.js';
 
 /** Every feature module the server can run, by the name PARLEY_MODULES uses. */
-export const MODULE_FACTORIES = {} satisfies Record<string, ModuleFactory>;
+export const MODULE_FACTORIES = {
+  assistant: openAssistantModule,
+} satisfies Record<string, ModuleFactory>;
 
 export type ModuleName = keyof typeof MODULE_FACTORIES;
 export const MODULE_NAMES = Object.keys(MODULE_FACTORIES) as ModuleName[];

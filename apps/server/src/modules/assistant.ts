@@ -1,0 +1,39 @@
+import { Answerer, askRoutes, seedDemoSales } from '@parley/assistant';
+import { findTenant } from '@parley/iam';
+import type { ModuleFactory } from './module.js';
+
+/** The demo tenants `parley seed --demo` creates, which get generated sales in development. */
+const DEMO_TENANTS = ['acme', 'globex'];
+
+/**
+ * The assistant: the sales fast path (`POST /v1/ask`: classify, plan, permission check, cached
+ * SQL over the tenant's warehouse, numbers + table + chart + narrative). Answers are cached in the
+ * shared Redis per tenant and data version; version announcements over pub/sub keep every
+ * process's in-memory cache current.
+ */
+export const openAssistantModule: ModuleFactory = async ({ config, database, redis, clock, logger }) => {
+  const answerer = new Answerer({
+    db: database.db,
+    redis,
+    clock,
+    logger,
+    classifierVersion: config.PARLEY_ASSISTANT_CLASSIFIER,
+    cache: { ttlSeconds: Math.max(1, Math.round(config.PARLEY_SALES_CACHE_TTL / 1000)) },
+  });
+  await answerer.start();
+  if (config.NODE_ENV === 'development') {
+    const tenants = (await Promise.all(DEMO_TENANTS.map((slug) => findTenant(database.db, slug)))).filter(
+      (t) => t !== undefined,
+    );
+    const seeded = await seedDemoSales(database.db, tenants, config.PARLEY_SALES_DEMO_ROWS, clock);
+    if (seeded.length > 0)
+      logger.info({ tenants: seeded, rows: config.PARLEY_SALES_DEMO_ROWS }, 'seeded demo sales warehouses');
+  }
+  return {
+    name: 'assistant',
+    plugin: async (app) => {
+      await app.register(askRoutes(answerer));
+    },
+    close: () => answerer.close(),
+  };
+};
