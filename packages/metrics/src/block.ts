@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { newId } from '@parley/kit';
-import { type Encoding, encodeBest } from './chunkenc/chunk.js';
+import { chunkSamples, type Encoding, encodeBest } from './chunkenc/chunk.js';
 import { SAMPLES_PER_CHUNK } from './chunkenc/xor.js';
 import { decodeInto } from './head.js';
 import { MemPostings, type Postings } from './index/postings.js';
@@ -206,9 +206,12 @@ export class Block implements BlockReader {
   }
 
   samples(ref: number, mint: number, maxt: number): SampleBuffer {
-    const out = new SampleBuffer();
     const s = this.entries[ref];
-    if (!s) return out;
+    if (!s) return new SampleBuffer();
+    let capacity = 0;
+    for (const c of s.chunks)
+      if (c.maxT >= mint && c.minT <= maxt) capacity += chunkSamples(this.chunks, c.offset);
+    const out = SampleBuffer.forRead(capacity);
     for (const c of s.chunks)
       if (c.maxT >= mint && c.minT <= maxt)
         decodeInto(c.encoding, this.chunks.subarray(c.offset, c.offset + c.length), mint, maxt, out);

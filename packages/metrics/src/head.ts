@@ -5,7 +5,7 @@
  * The in-order append path does a Map-free array lookup and writes bits: no allocation per sample.
  */
 import { chunkIterator, ENCODING_DECIMAL, ENCODING_XOR, type Encoding } from './chunkenc/chunk.js';
-import { encodeDecimal } from './chunkenc/decimal.js';
+import { DecimalIterator, encodeDecimal } from './chunkenc/decimal.js';
 import { SAMPLES_PER_CHUNK, XORChunk } from './chunkenc/xor.js';
 import { MemPostings, type Postings } from './index/postings.js';
 import { type Labels, labelsKey, METRIC_NAME, metricName } from './labels.js';
@@ -178,7 +178,7 @@ export class Head implements BlockReader {
     let capacity = 16;
     for (const c of s.chunks) if (c.maxT >= mint && c.minT <= maxt) capacity += c.numSamples;
     if (s.head) capacity += s.head.numSamples;
-    const out = new SampleBuffer(capacity);
+    const out = SampleBuffer.forRead(capacity);
     for (const c of s.chunks)
       if (c.maxT >= mint && c.minT <= maxt) decodeInto(c.encoding, c.bytes, mint, maxt, out);
     if (s.head && s.head.numSamples > 0 && s.head.maxT >= mint && s.head.minT <= maxt)
@@ -267,6 +267,17 @@ export function decodeInto(
   maxt: number,
   out: SampleBuffer,
 ): void {
+  if (encoding === ENCODING_DECIMAL) {
+    // Decimal chunks hold no staleness markers: values go in as floats, not as bit pairs.
+    const it = new DecimalIterator(bytes);
+    out.reserve(it.total);
+    while (it.next()) {
+      if (it.t < mint) continue;
+      if (it.t > maxt) break;
+      out.push(it.t, it.value);
+    }
+    return;
+  }
   const it = chunkIterator(encoding, bytes);
   while (it.next()) {
     if (it.t < mint) continue;

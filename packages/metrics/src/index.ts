@@ -19,7 +19,9 @@ export {
   decompress,
   encodeWriteRequest,
   type MetricMetadata,
+  seriesLabels,
   WriteError,
+  type WriteRequest,
 } from './ingest/remote-write.js';
 export {
   type RelabelRule,

@@ -10,6 +10,7 @@ import { Block, type BlockInput, removeBlock, writeBlock } from './block.js';
 import { compactBlocks, planCompaction } from './compact.js';
 import { Head, type HeadOptions } from './head.js';
 import type { MetricMetadata } from './ingest/remote-write.js';
+import { LabelBytesCache } from './ingest/series-cache.js';
 import type { Label } from './labels.js';
 import type { Querier } from './querier.js';
 import { DEFAULT_RETENTION, expiredBlocks, type RetentionPolicy } from './retention.js';
@@ -43,8 +44,8 @@ export class Tsdb {
   readonly head: Head;
   /** Metric family metadata (type, help, unit) from remote write, scrapes and OTLP. */
   readonly metadata = new Map<string, MetricMetadata>();
-  /** Remote-write series seen before, by the raw bytes of their labels (see remote-write.ts). */
-  readonly seriesCache = new Map<string, number>();
+  /** Remote-write series seen before, by the raw bytes of their labels. */
+  readonly seriesCache = new LabelBytesCache();
   readonly blockDurationMs: number;
   readonly compactionRangeMs: number;
   readonly retention: RetentionPolicy;

@@ -18,6 +18,11 @@ export function chunkIterator(encoding: Encoding, bytes: Uint8Array): ChunkItera
   return encoding === ENCODING_DECIMAL ? new DecimalIterator(bytes) : new XORIterator(bytes);
 }
 
+/** Sample count of an encoded chunk: both encodings start with it as 16 big-endian bits. */
+export function chunkSamples(bytes: Uint8Array, offset = 0): number {
+  return (bytes[offset]! << 8) | bytes[offset + 1]!;
+}
+
 export interface EncodedChunk {
   encoding: Encoding;
   bytes: Uint8Array;

@@ -120,8 +120,8 @@ export class DecimalIterator {
   private tDelta = 0;
   private mDelta = 0;
   t = 0;
-  hi = 0;
-  lo = 0;
+  /** The current value (decimal chunks hold no staleness markers, so a float is exact). */
+  value = 0;
 
   constructor(bytes: Uint8Array) {
     this.r = new BitReader(bytes);
@@ -146,10 +146,18 @@ export class DecimalIterator {
       this.t += this.tDelta;
       this.m += this.mDelta;
     }
-    f64[0] = (this.m === 0 ? 0 : this.m) / this.scale;
-    this.hi = u32[1]!;
-    this.lo = u32[0]!;
+    this.value = (this.m === 0 ? 0 : this.m) / this.scale;
     this.read++;
     return true;
+  }
+
+  get hi(): number {
+    f64[0] = this.value;
+    return u32[1]!;
+  }
+
+  get lo(): number {
+    f64[0] = this.value;
+    return u32[0]!;
   }
 }

@@ -8,6 +8,7 @@ import { AppendError } from '../head.js';
 import { type Label, type Labels, labelsKey, validateLabels } from '../labels.js';
 import type { Tsdb } from '../tsdb.js';
 import { ProtoError, ProtoReader, ProtoWriter } from './protobuf.js';
+import { hashBytes } from './series-cache.js';
 
 /** Largest uncompressed request accepted (Prometheus's receiver uses 32 MiB too). */
 export const MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
@@ -19,20 +20,21 @@ export interface MetricMetadata {
 }
 
 /**
- * One decoded series: parallel sample arrays (values as raw float bits) and its labels, decoded
- * and validated on first use. `key` is the raw bytes of its label fields, which lets a receiver
- * recognise a series it has seen before without decoding its labels again.
+ * A decoded WriteRequest in flat arrays (no object per series or sample). Series `i` has the
+ * samples [sampleStart[i], sampleStart[i + 1]) and its label fields in the bytes
+ * [labelStart[i], labelEnd[i]) of `buf`: equal bytes mean equal labels, which lets a receiver
+ * recognise a series it has seen before without decoding its labels again. Values are raw float
+ * bits, so staleness markers survive.
  */
-export interface WriteSeries {
-  key: string;
-  labels(): Labels;
-  t: number[];
-  hi: number[];
-  lo: number[];
-}
-
 export interface WriteRequest {
-  series: WriteSeries[];
+  buf: Uint8Array;
+  series: number;
+  labelStart: Int32Array;
+  labelEnd: Int32Array;
+  sampleStart: Int32Array;
+  t: Float64Array;
+  hi: Uint32Array;
+  lo: Uint32Array;
   metadata: Map<string, MetricMetadata>;
 }
 
@@ -68,76 +70,42 @@ function text(r: ProtoReader): string {
   }
 }
 
-function decodeLabel(r: ProtoReader): Label {
-  let name = '';
-  let value = '';
+/** The labels of series `i` (label fields only; other fields in its label span are skipped). */
+function decodeLabels(req: WriteRequest, i: number): Label[] {
+  const r = new ProtoReader(req.buf, req.labelStart[i], req.labelEnd[i]);
+  const sub = new ProtoReader(req.buf);
+  const out: Label[] = [];
   while (!r.done) {
     const tag = r.tag();
-    const field = tag >>> 3;
-    const wire = tag & 7;
-    if (field === 1 && wire === 2) name = text(r);
-    else if (field === 2 && wire === 2) value = text(r);
-    else r.skip(wire);
+    if (tag !== TAG_LABEL) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const [s, e] = r.bytes();
+    sub.reset(s, e);
+    let name = '';
+    let value = '';
+    while (!sub.done) {
+      const field = sub.tag();
+      if (field === TAG_LABEL_NAME) name = text(sub);
+      else if (field === TAG_LABEL_VALUE) value = text(sub);
+      else sub.skip(field & 7);
+    }
+    out.push({ name, value });
   }
-  return { name, value };
+  return out;
 }
 
-function decodeSample(r: ProtoReader, out: { t: number[]; hi: number[]; lo: number[] }): void {
-  let hi = 0;
-  let lo = 0;
-  let t = 0;
-  while (!r.done) {
-    const tag = r.tag();
-    const field = tag >>> 3;
-    const wire = tag & 7;
-    if (field === 1 && wire === 1) {
-      lo = r.fixed32();
-      hi = r.fixed32();
-    } else if (field === 2 && wire === 0) t = r.varint();
-    else r.skip(wire);
+/** Labels of series `i`, sorted and validated; throws WriteError(400) with the reason. */
+export function seriesLabels(req: WriteRequest, i: number): Labels {
+  let raw: Label[];
+  try {
+    raw = decodeLabels(req, i);
+  } catch (error) {
+    if (error instanceof ProtoError) throw new WriteError(400, `malformed protobuf label: ${error.message}`);
+    throw error;
   }
-  out.t.push(t);
-  out.hi.push(hi);
-  out.lo.push(lo);
-}
-
-function decodeSeries(r: ProtoReader, whole: Buffer, scratch: ProtoReader): WriteSeries {
-  const ranges: number[] = [];
-  const out = { t: [] as number[], hi: [] as number[], lo: [] as number[] };
-  while (!r.done) {
-    const tag = r.tag();
-    const field = tag >>> 3;
-    const wire = tag & 7;
-    if (wire === 2 && (field === 1 || field === 2 || field === 4)) {
-      const [s, e] = r.bytes();
-      if (field === 1) ranges.push(s, e);
-      else if (field === 2) decodeSample(scratch.reset(s, e), out);
-      else throw new WriteError(400, 'native histograms are not supported');
-    } else r.skip(wire);
-  }
-  // The key covers every label field's bytes (and the tags between them): equal keys, equal labels.
-  const key = ranges.length > 0 ? whole.toString('latin1', ranges[0]!, ranges[ranges.length - 1]!) : '';
-  const buf = r.buf;
-  let labels: Labels | undefined;
-  return {
-    key,
-    labels: () => {
-      if (!labels) {
-        const raw: Label[] = [];
-        try {
-          for (let i = 0; i < ranges.length; i += 2)
-            raw.push(decodeLabel(new ProtoReader(buf, ranges[i]!, ranges[i + 1]!)));
-        } catch (error) {
-          if (error instanceof ProtoError)
-            throw new WriteError(400, `malformed protobuf label: ${error.message}`);
-          throw error;
-        }
-        labels = validated(raw);
-      }
-      return labels;
-    },
-    ...out,
-  };
+  return validated(raw);
 }
 
 /** Sorts, drops empty values and validates; throws WriteError(400) with the reason. */
@@ -173,42 +141,148 @@ function decodeMetadata(r: ProtoReader): [string, MetricMetadata] {
   return [name, { type: METRIC_TYPES[type] ?? 'unknown', help, unit }];
 }
 
+// Field tags (field << 3 | wire type) of the messages on the hot path.
+const TAG_TIMESERIES = (1 << 3) | 2;
+const TAG_METADATA = (3 << 3) | 2;
+const TAG_LABEL = (1 << 3) | 2;
+const TAG_SAMPLE = (2 << 3) | 2;
+const TAG_HISTOGRAM = (4 << 3) | 2;
+const TAG_LABEL_NAME = (1 << 3) | 2;
+const TAG_LABEL_VALUE = (2 << 3) | 2;
+const TAG_SAMPLE_VALUE = (1 << 3) | 1;
+const TAG_SAMPLE_TIMESTAMP = (2 << 3) | 0;
+
+/** Growable flat arrays a request is decoded into. */
+class Builder {
+  series = 0;
+  samples = 0;
+  labelStart = new Int32Array(64);
+  labelEnd = new Int32Array(64);
+  sampleStart = new Int32Array(65);
+  t: Float64Array;
+  hi: Uint32Array;
+  lo: Uint32Array;
+
+  constructor(bytes: number) {
+    // A sample field takes at least 13 bytes: a guess that rarely needs to grow.
+    const capacity = Math.max(16, Math.ceil(bytes / 16));
+    this.t = new Float64Array(capacity);
+    this.hi = new Uint32Array(capacity);
+    this.lo = new Uint32Array(capacity);
+  }
+
+  addSeries(labelStart: number, labelEnd: number, firstSample: number): void {
+    if (this.series + 1 >= this.sampleStart.length) {
+      const n = this.sampleStart.length * 2;
+      this.labelStart = grown(this.labelStart, new Int32Array(n));
+      this.labelEnd = grown(this.labelEnd, new Int32Array(n));
+      this.sampleStart = grown(this.sampleStart, new Int32Array(n + 1));
+    }
+    this.labelStart[this.series] = labelStart;
+    this.labelEnd[this.series] = labelEnd;
+    this.sampleStart[this.series] = firstSample;
+    this.series++;
+  }
+
+  addSample(t: number, hi: number, lo: number): void {
+    if (this.samples === this.t.length) {
+      const n = this.t.length * 2;
+      this.t = grown(this.t, new Float64Array(n));
+      this.hi = grown(this.hi, new Uint32Array(n));
+      this.lo = grown(this.lo, new Uint32Array(n));
+    }
+    this.t[this.samples] = t;
+    this.hi[this.samples] = hi;
+    this.lo[this.samples] = lo;
+    this.samples++;
+  }
+}
+
+function grown<T extends Int32Array | Uint32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** One Sample message: value (fixed64 double, kept as bits) and timestamp (int64 ms). */
+function decodeSample(r: ProtoReader, out: Builder): void {
+  let hi = 0;
+  let lo = 0;
+  let t = 0;
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === TAG_SAMPLE_VALUE) {
+      lo = r.fixed32();
+      hi = r.fixed32();
+    } else if (tag === TAG_SAMPLE_TIMESTAMP) t = r.varint();
+    else r.skip(tag & 7);
+  }
+  if (!Number.isSafeInteger(t)) throw new ProtoError(`invalid timestamp ${t}`);
+  out.addSample(t, hi, lo);
+}
+
+/** One TimeSeries message: records its label span and decodes its samples. */
+function decodeSeries(r: ProtoReader, sub: ProtoReader, out: Builder): void {
+  let labelStart = -1;
+  let labelEnd = -1;
+  const firstSample = out.samples;
+  while (!r.done) {
+    const fieldStart = r.pos;
+    const tag = r.tag();
+    if (tag === TAG_LABEL) {
+      r.skip(2);
+      if (labelStart < 0) labelStart = fieldStart;
+      labelEnd = r.pos;
+    } else if (tag === TAG_SAMPLE) {
+      const [s, e] = r.bytes();
+      decodeSample(sub.reset(s, e), out);
+    } else if (tag === TAG_HISTOGRAM) throw new WriteError(400, 'native histograms are not supported');
+    else r.skip(tag & 7);
+  }
+  if (labelStart < 0) labelStart = labelEnd = r.pos;
+  out.addSeries(labelStart, labelEnd, firstSample);
+}
+
 /**
  * Decodes an uncompressed WriteRequest; throws WriteError(400) with the reason. Labels are
- * validated when first read (`series.labels()`), which appendWriteRequest does before committing.
+ * decoded and validated when first needed (`seriesLabels`), which appendWriteRequest does for
+ * every series it has not seen before, before committing.
  */
 export function decodeWriteRequest(buf: Uint8Array): WriteRequest {
-  const series: WriteSeries[] = [];
+  const out = new Builder(buf.length);
   const metadata = new Map<string, MetricMetadata>();
-  const whole = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const scratch = new ProtoReader(buf);
   const sub = new ProtoReader(buf);
+  const inner = new ProtoReader(buf);
   try {
     const r = new ProtoReader(buf);
     while (!r.done) {
       const tag = r.tag();
-      const field = tag >>> 3;
-      const wire = tag & 7;
-      if (wire === 2 && (field === 1 || field === 3)) {
+      if (tag === TAG_TIMESERIES || tag === TAG_METADATA) {
         const [s, e] = r.bytes();
         sub.reset(s, e);
-        if (field === 1) series.push(decodeSeries(sub, whole, scratch));
+        if (tag === TAG_TIMESERIES) decodeSeries(sub, inner, out);
         else {
           const [name, meta] = decodeMetadata(sub);
           if (name) metadata.set(name, meta);
         }
-      } else r.skip(wire);
+      } else r.skip(tag & 7);
     }
   } catch (error) {
     if (error instanceof ProtoError)
       throw new WriteError(400, `malformed protobuf WriteRequest: ${error.message}`);
     throw error;
   }
-  for (const s of series)
-    for (const t of s.t)
-      if (!Number.isSafeInteger(t))
-        throw new WriteError(400, `invalid timestamp ${t} for series ${describe(s.labels())}`);
-  return { series, metadata };
+  out.sampleStart[out.series] = out.samples;
+  return {
+    buf,
+    series: out.series,
+    labelStart: out.labelStart,
+    labelEnd: out.labelEnd,
+    sampleStart: out.sampleStart,
+    t: out.t,
+    hi: out.hi,
+    lo: out.lo,
+    metadata,
+  };
 }
 
 function describe(labels: Labels): string {
@@ -226,18 +300,24 @@ export function decompress(body: Uint8Array): Uint8Array {
 /** Appends a decoded request as one all-or-nothing batch. Returns the number of samples written. */
 export function appendWriteRequest(db: Tsdb, req: WriteRequest): number {
   const app = db.appender();
+  const { buf, t, hi, lo, sampleStart } = req;
   try {
-    for (const s of req.series) {
-      if (s.t.length === 0) continue;
-      // Known raw label bytes skip decoding and validation; refs are never reused, so a hit is safe
+    for (let i = 0; i < req.series; i++) {
+      const first = sampleStart[i]!;
+      const end = sampleStart[i + 1]!;
+      if (first === end) continue;
+      // Known label bytes skip decoding and validation; refs are never reused, so a hit is safe
       // as long as the series is still in the head.
-      let ref = db.seriesCache.get(s.key);
+      const from = req.labelStart[i]!;
+      const to = req.labelEnd[i]!;
+      const hash = hashBytes(buf, from, to);
+      let ref = db.seriesCache.get(buf, from, to, hash);
       if (ref === undefined || !db.head.memSeries(ref)) {
-        const labels = s.labels();
+        const labels = seriesLabels(req, i);
         ref = app.ref(labels, labelsKey(labels));
-        db.seriesCache.set(s.key, ref);
+        db.seriesCache.set(buf, from, to, hash, ref);
       }
-      for (let i = 0; i < s.t.length; i++) app.appendBits(ref, s.t[i]!, s.hi[i]!, s.lo[i]!);
+      for (let k = first; k < end; k++) app.appendBits(ref, t[k]!, hi[k]!, lo[k]!);
     }
     const n = app.commit();
     for (const [name, meta] of req.metadata) db.metadata.set(name, meta);
