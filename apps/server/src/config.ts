@@ -1,4 +1,5 @@
 import { salesConfigSpec } from '@parley/assistant';
+import { flagsConfigSpec } from '@parley/flags';
 import { iamConfigSpec } from '@parley/iam';
 import { type ConfigOf, env, loadConfig } from '@parley/kit';
 import { MODULE_NAMES } from './modules/index.js';
@@ -57,6 +58,7 @@ export const serverConfigSpec = {
   }),
   ...iamConfigSpec,
   ...salesConfigSpec,
+  ...flagsConfigSpec,
 };
 
 export type ServerConfig = ConfigOf<typeof serverConfigSpec>;

@@ -184,6 +184,7 @@ const MATRIX: Record<string, Entry> = {
     }),
     expect: signedIn(200),
   },
+  ...flagsRows(),
 };
 
 let t: TestAppWithIam;
@@ -300,4 +301,277 @@ function registeredRoutes(app: TestAppWithIam['app']): string[] {
     for (const method of match[3]?.split(', ') ?? []) routes.push(`${method} ${path}`);
   }
   return routes;
+}
+
+/**
+ * Flags: fixtures in acme (project `matrix`, environments `dev` and protected `prod`, a flag, a
+ * segment, SDK keys), made once over HTTP by acme's admin; change requests that admin approves
+ * are authored by a second admin (nobody approves their own). The SDK and OFREP routes are public
+ * to the IAM guard and authenticate with SDK keys, so they answer the same to every role.
+ */
+const FLAGS = '/v1/flags/projects/matrix/environments';
+type Call = (
+  method: 'POST' | 'PUT',
+  url: string,
+  payload: object,
+  headers?: Record<string, string>,
+) => Promise<{ id: string; key: string }>;
+interface FlagsFixture {
+  admin: Record<string, string>;
+  author: Record<string, string>;
+  serverKey: string;
+  clientKey: string;
+  call: Call;
+}
+let flagsFixture: Promise<FlagsFixture> | undefined;
+
+function matrixFlag(key: string) {
+  return {
+    key,
+    type: 'boolean',
+    variations: [{ value: false }, { value: true }],
+    on: true,
+    offVariation: 0,
+    fallthrough: { variation: 1 },
+  };
+}
+
+async function setUpFlags(ctx: Context): Promise<FlagsFixture> {
+  const admin = { authorization: `Bearer ${(await ctx.login('acme', 'admin@acme.test')).accessToken}` };
+  await t.iam.createUser(ctx.acme.id, {
+    email: 'flags-author@acme.test',
+    password: PASSWORD,
+    roles: ['admin'],
+  });
+  const author = {
+    authorization: `Bearer ${(await ctx.login('acme', 'flags-author@acme.test')).accessToken}`,
+  };
+  const call: Call = async (method, url, payload, headers = admin) => {
+    const res = await t.app.inject({ method, url, headers, payload });
+    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+    return res.json();
+  };
+  await call('POST', '/v1/flags/projects', { key: 'matrix', name: 'Matrix' });
+  await call('POST', FLAGS, { key: 'dev', name: 'Development' });
+  await call('POST', FLAGS, { key: 'prod', name: 'Production', protected: true, requiredApprovals: 1 });
+  await call('PUT', `${FLAGS}/dev/flags/m-flag`, matrixFlag('m-flag'));
+  await call('PUT', `${FLAGS}/dev/segments/m-seg`, { key: 'm-seg', included: ['u1'] });
+  const serverKey = (await call('POST', `${FLAGS}/dev/sdk-keys`, { kind: 'server', name: 'matrix' })).key;
+  const clientKey = (await call('POST', `${FLAGS}/dev/sdk-keys`, { kind: 'client', name: 'matrix' })).key;
+  return { admin, author, serverKey, clientKey, call };
+}
+
+function flagsRows(): Record<string, Entry> {
+  const fixture = (ctx: Context) => (flagsFixture ??= setUpFlags(ctx));
+  const reader = (ok: number) => ({ admin: ok, analyst: ok, guest: 403, anonymous: 401, otherTenant: ok });
+  const readerOnObject = (ok: number) => ({ ...reader(ok), otherTenant: 404 });
+  const changeRequest = async (ctx: Context, by: 'admin' | 'author') => {
+    const f = await fixture(ctx);
+    const key = `cr-${ctx.unique}`;
+    const body = { subject: 'flag', key, operation: 'put', definition: matrixFlag(key) };
+    return (await f.call('POST', `${FLAGS}/prod/change-requests`, body, f[by])).id;
+  };
+  /** A request made once the fixtures exist. */
+  const after = (build: (ctx: Context) => InjectOptions) => async (ctx: Context) => {
+    await fixture(ctx);
+    return build(ctx);
+  };
+  const get = (url: (ctx: Context) => string) => after((ctx) => ({ url: url(ctx), headers: ctx.auth }));
+  const sdk =
+    (kind: 'serverKey' | 'clientKey', method: 'GET' | 'POST', url: string, payload?: object) =>
+    async (ctx: Context) => ({
+      method,
+      url,
+      headers: { authorization: `Bearer ${(await fixture(ctx))[kind]}` },
+      ...(payload && { payload }),
+    });
+  return {
+    'GET /v1/flags/projects': { request: get(() => '/v1/flags/projects'), expect: reader(200) },
+    'POST /v1/flags/projects': {
+      request: (ctx) => ({
+        method: 'POST',
+        url: '/v1/flags/projects',
+        headers: ctx.auth,
+        payload: { key: `p-${ctx.unique}`, name: 'P' },
+      }),
+      expect: admin(201),
+    },
+    'GET /v1/flags/projects/:project/environments': {
+      request: get(() => FLAGS),
+      expect: readerOnObject(200),
+    },
+    'POST /v1/flags/projects/:project/environments': {
+      request: after((ctx) => ({
+        method: 'POST',
+        url: FLAGS,
+        headers: ctx.auth,
+        payload: { key: `e-${ctx.unique}`, name: 'E' },
+      })),
+      expect: adminOnObject(201),
+    },
+    'PATCH /v1/flags/projects/:project/environments/:environment': {
+      request: after((ctx) => ({
+        method: 'PATCH',
+        url: `${FLAGS}/dev`,
+        headers: ctx.auth,
+        payload: { name: 'Development' },
+      })),
+      expect: adminOnObject(200),
+    },
+    'GET /v1/flags/projects/:project/environments/:environment/sdk-keys': {
+      request: get(() => `${FLAGS}/dev/sdk-keys`),
+      expect: adminOnObject(200),
+    },
+    'POST /v1/flags/projects/:project/environments/:environment/sdk-keys': {
+      request: after((ctx) => ({
+        method: 'POST',
+        url: `${FLAGS}/dev/sdk-keys`,
+        headers: ctx.auth,
+        payload: { kind: 'client', name: ctx.unique },
+      })),
+      expect: adminOnObject(201),
+    },
+    'DELETE /v1/flags/projects/:project/environments/:environment/sdk-keys/:id': {
+      request: async (ctx) => {
+        const { id } = await (await fixture(ctx)).call('POST', `${FLAGS}/dev/sdk-keys`, {
+          kind: 'client',
+          name: ctx.unique,
+        });
+        return { method: 'DELETE', url: `${FLAGS}/dev/sdk-keys/${id}`, headers: ctx.auth };
+      },
+      expect: adminOnObject(204),
+    },
+    'GET /v1/flags/projects/:project/environments/:environment/flags': {
+      request: get(() => `${FLAGS}/dev/flags`),
+      expect: readerOnObject(200),
+    },
+    'GET /v1/flags/projects/:project/environments/:environment/flags/:key': {
+      request: get(() => `${FLAGS}/dev/flags/m-flag`),
+      expect: readerOnObject(200),
+    },
+    'PUT /v1/flags/projects/:project/environments/:environment/flags/:key': {
+      request: after((ctx) => ({
+        method: 'PUT',
+        url: `${FLAGS}/dev/flags/f-${ctx.unique}`,
+        headers: ctx.auth,
+        payload: matrixFlag(`f-${ctx.unique}`),
+      })),
+      expect: adminOnObject(201),
+    },
+    'DELETE /v1/flags/projects/:project/environments/:environment/flags/:key': {
+      request: async (ctx) => {
+        await (await fixture(ctx)).call(
+          'PUT',
+          `${FLAGS}/dev/flags/d-${ctx.unique}`,
+          matrixFlag(`d-${ctx.unique}`),
+        );
+        return { method: 'DELETE', url: `${FLAGS}/dev/flags/d-${ctx.unique}`, headers: ctx.auth };
+      },
+      expect: adminOnObject(204),
+    },
+    'GET /v1/flags/projects/:project/environments/:environment/flags/:key/history': {
+      request: get(() => `${FLAGS}/dev/flags/m-flag/history`),
+      expect: readerOnObject(200),
+    },
+    'GET /v1/flags/projects/:project/environments/:environment/segments': {
+      request: get(() => `${FLAGS}/dev/segments`),
+      expect: readerOnObject(200),
+    },
+    'GET /v1/flags/projects/:project/environments/:environment/segments/:key': {
+      request: get(() => `${FLAGS}/dev/segments/m-seg`),
+      expect: readerOnObject(200),
+    },
+    'PUT /v1/flags/projects/:project/environments/:environment/segments/:key': {
+      request: after((ctx) => ({
+        method: 'PUT',
+        url: `${FLAGS}/dev/segments/s-${ctx.unique}`,
+        headers: ctx.auth,
+        payload: { included: ['u2'] },
+      })),
+      expect: adminOnObject(201),
+    },
+    'DELETE /v1/flags/projects/:project/environments/:environment/segments/:key': {
+      request: async (ctx) => {
+        await (await fixture(ctx)).call('PUT', `${FLAGS}/dev/segments/d-${ctx.unique}`, { included: ['u3'] });
+        return { method: 'DELETE', url: `${FLAGS}/dev/segments/d-${ctx.unique}`, headers: ctx.auth };
+      },
+      expect: adminOnObject(204),
+    },
+    'GET /v1/flags/projects/:project/environments/:environment/stale-flags': {
+      request: get(() => `${FLAGS}/dev/stale-flags`),
+      expect: readerOnObject(200),
+    },
+    'GET /v1/flags/projects/:project/environments/:environment/change-requests': {
+      request: get(() => `${FLAGS}/prod/change-requests`),
+      expect: readerOnObject(200),
+    },
+    'POST /v1/flags/projects/:project/environments/:environment/change-requests': {
+      request: after((ctx) => ({
+        method: 'POST',
+        url: `${FLAGS}/prod/change-requests`,
+        headers: ctx.auth,
+        payload: {
+          subject: 'flag',
+          key: `n-${ctx.unique}`,
+          operation: 'put',
+          definition: matrixFlag(`n-${ctx.unique}`),
+        },
+      })),
+      expect: adminOnObject(201),
+    },
+    'GET /v1/flags/projects/:project/environments/:environment/change-requests/:id': {
+      request: async (ctx) => ({
+        url: `${FLAGS}/prod/change-requests/${await changeRequest(ctx, 'author')}`,
+        headers: ctx.auth,
+      }),
+      expect: readerOnObject(200),
+    },
+    'PUT /v1/flags/projects/:project/environments/:environment/change-requests/:id': {
+      request: async (ctx) => ({
+        method: 'PUT',
+        url: `${FLAGS}/prod/change-requests/${await changeRequest(ctx, 'admin')}`,
+        headers: ctx.auth,
+        payload: {
+          subject: 'flag',
+          key: `cr-${ctx.unique}`,
+          operation: 'put',
+          definition: { ...matrixFlag(`cr-${ctx.unique}`), on: false },
+        },
+      }),
+      expect: adminOnObject(200),
+    },
+    'POST /v1/flags/projects/:project/environments/:environment/change-requests/:id/approvals': {
+      request: async (ctx) => ({
+        method: 'POST',
+        url: `${FLAGS}/prod/change-requests/${await changeRequest(ctx, 'author')}/approvals`,
+        headers: ctx.auth,
+      }),
+      expect: adminOnObject(200),
+    },
+    'POST /v1/flags/projects/:project/environments/:environment/change-requests/:id/cancel': {
+      request: async (ctx) => ({
+        method: 'POST',
+        url: `${FLAGS}/prod/change-requests/${await changeRequest(ctx, 'admin')}/cancel`,
+        headers: ctx.auth,
+      }),
+      expect: adminOnObject(200),
+    },
+    'GET /sdk/v1/ruleset': { request: sdk('serverKey', 'GET', '/sdk/v1/ruleset'), expect: 200 },
+    // A stream never ends, so the row checks the refusal: client keys cannot stream rulesets.
+    'GET /sdk/v1/stream': { request: sdk('clientKey', 'GET', '/sdk/v1/stream'), expect: 403 },
+    'POST /sdk/v1/usage': {
+      request: sdk('serverKey', 'POST', '/sdk/v1/usage', { counts: { 'm-flag': 1 } }),
+      expect: 204,
+    },
+    'POST /ofrep/v1/evaluate/flags/:key': {
+      request: sdk('clientKey', 'POST', '/ofrep/v1/evaluate/flags/m-flag', {
+        context: { targetingKey: 'u1' },
+      }),
+      expect: 200,
+    },
+    'POST /ofrep/v1/evaluate/flags': {
+      request: sdk('clientKey', 'POST', '/ofrep/v1/evaluate/flags', { context: {} }),
+      expect: 200,
+    },
+  };
 }

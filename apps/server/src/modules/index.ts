@@ -1,4 +1,5 @@
 import { openAssistantModule } from './assistant.js';
+import { openFlagsModule } from './flags.js';
 import type { ModuleContext, ModuleFactory, ServerModule } from './module.js';
 
 export type { ModuleContext, ModuleFactory, ServerModule } from './module.js';
@@ -6,6 +7,7 @@ export type { ModuleContext, ModuleFactory, ServerModule } from './module.js';
 /** Every feature module the server can run, by the name PARLEY_MODULES uses. */
 export const MODULE_FACTORIES = {
   assistant: openAssistantModule,
+  flags: openFlagsModule,
 } satisfies Record<string, ModuleFactory>;
 
 export type ModuleName = keyof typeof MODULE_FACTORIES;
