@@ -1,23 +1,68 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { BenchRow, BenchSuite } from '@parley/kit/bench';
+import { type BenchRow, type BenchSuite, median } from '@parley/kit/bench';
 import { Redis } from 'ioredis';
 import { scriptingBench } from './scripting.js';
 
 /**
- * Parley cache against a real redis-server started here on a free loopback port, both driven by
- * the same redis-benchmark (Debian redis-tools) in the same run; only the ratio is meaningful on
- * a shared machine. Then memory for many small keys (DEBUG POPULATE) in both.
+ * Parley cache against a real redis-server, both started here the same way (a child process on
+ * a free loopback port, pinned to the same CPU) and driven by the same redis-benchmark command.
+ * On a shared machine a single run means little, so every test runs in several rounds that
+ * alternate which server goes first, and the medians are reported: ops/s, p50/p99, the median
+ * of the per-round ratios, and the server's own CPU time per request (user + system, from
+ * /proc), which does not depend on how much CPU the other jobs left it. Then memory for 1M small
+ * keys (DEBUG POPULATE) in both, and the scripting figures (bench/scripting.ts).
  */
 const run = promisify(execFile);
-const TESTS = 'set,get,incr,lpush,lpop,sadd,hset,zadd,mset';
+const TESTS = ['set', 'get', 'incr', 'lpush', 'lpop', 'sadd', 'hset', 'zadd', 'mset'];
+const MEMORY_KEYS = 1_000_000;
+
+/**
+ * CPU pinning on a multi-core machine: both servers on CPU 0 and redis-benchmark on CPU 1, so the
+ * load generator never takes CPU from the server it measures (only one server is under load at a
+ * time). PARLEY_BENCH_PIN=0 turns it off.
+ */
+const SERVER_CPU = '0';
+const CLIENT_CPU = '1';
+
+async function canPin(): Promise<boolean> {
+  if (process.env.PARLEY_BENCH_PIN === '0' || availableParallelism() < 2) return false;
+  try {
+    await run('taskset', ['-c', SERVER_CPU, 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pinned(pin: boolean, cpu: string, command: string, args: string[]): [string, string[]] {
+  return pin ? ['taskset', ['-c', cpu, command, ...args]] : [command, args];
+}
 
 interface Server {
   name: string;
   port: number;
   child: ChildProcess;
+}
+
+/** /proc/<pid>/stat counts CPU time in clock ticks (USER_HZ, 100 on Linux). */
+const CLOCK_TICK_MS = 10;
+
+/** CPU time (user + system, ms) the process has used so far, or undefined off Linux. */
+function cpuTimeMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the command name (which may contain spaces) start at state (field 3).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+  } catch {
+    return undefined;
+  }
 }
 
 function freePort(): Promise<number> {
@@ -31,8 +76,9 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+async function waitForPing(port: number, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 150; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server on ${port} exited with ${child.exitCode}`);
     const redis = new Redis({
       port,
       host: '127.0.0.1',
@@ -54,46 +100,24 @@ async function waitForPing(port: number): Promise<void> {
   throw new Error(`server on ${port} did not answer PING`);
 }
 
-async function startRedis(): Promise<Server> {
+/** Starts a server process on a free port (given as `--port`), pinned like its peer. */
+async function startServer(name: string, pin: boolean, command: string, args: string[]): Promise<Server> {
   const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--enable-debug-command',
-      'yes',
-    ],
-    {
-      stdio: 'ignore',
-    },
-  );
-  await waitForPing(port);
-  return { name: 'redis', port, child };
+  const [file, argv] = pinned(pin, SERVER_CPU, command, [...args, '--port', String(port)]);
+  // taskset execs the server, so the child's pid is the server's (for its CPU time).
+  const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForPing(port, child);
+  return { name, port, child };
 }
 
-async function startParley(): Promise<Server> {
+function startRedis(pin: boolean): Promise<Server> {
+  const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes'];
+  return startServer('redis', pin, 'redis-server', args);
+}
+
+function startParley(pin: boolean): Promise<Server> {
   const script = fileURLToPath(new URL('./server-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /port (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`parley cache exited with ${code}`)));
-  });
-  await waitForPing(port);
-  return { name: 'parley', port, child };
+  return startServer('parley', pin, process.execPath, ['--expose-gc', '--import', 'tsx', script]);
 }
 
 function stop(server: Server): Promise<void> {
@@ -108,42 +132,28 @@ interface Figures {
   rps: number;
   p50: number;
   p99: number;
+  /** Server CPU time per request in µs, when /proc is there. */
+  cpu: number | undefined;
 }
 
-/** Runs redis-benchmark --csv and parses "test","rps","avg","min","p50","p95","p99","max". */
+/** Runs one redis-benchmark test (--csv: "test","rps","avg","min","p50","p95","p99","max"). */
 async function benchmark(
-  port: number,
+  server: Server,
+  pin: boolean,
+  test: string,
   pipeline: number,
   requests: number,
-  tests: string,
-): Promise<Map<string, Figures>> {
-  const args = [
-    '-h',
-    '127.0.0.1',
-    '-p',
-    String(port),
-    '-c',
-    '50',
-    '-n',
-    String(requests),
-    '-P',
-    String(pipeline),
-    '-t',
-    tests,
-    '--csv',
-  ];
-  const { stdout } = await run('redis-benchmark', args, { maxBuffer: 1 << 20 });
-  const out = new Map<string, Figures>();
-  for (const line of stdout.split('\n').slice(1)) {
-    const cells = line.split(',').map((cell) => cell.replace(/"/g, ''));
-    if (cells.length < 7) continue;
-    out.set(cells[0]!.split(' ')[0]!, {
-      rps: Number(cells[1]),
-      p50: Number(cells[4]),
-      p99: Number(cells[6]),
-    });
-  }
-  return out;
+): Promise<Figures | undefined> {
+  const args = ['-h', '127.0.0.1', '-p', String(server.port), '-c', '50', '-n', String(requests)];
+  args.push('-P', String(pipeline), '-t', test, '--csv');
+  const [file, argv] = pinned(pin, CLIENT_CPU, 'redis-benchmark', args);
+  const before = cpuTimeMs(server.child.pid);
+  const { stdout } = await run(file, argv, { maxBuffer: 1 << 20 });
+  const after = cpuTimeMs(server.child.pid);
+  const cells = (stdout.trim().split('\n')[1] ?? '').split(',').map((cell) => cell.replace(/"/g, ''));
+  if (cells.length < 7) return undefined;
+  const cpu = before === undefined || after === undefined ? undefined : ((after - before) * 1000) / requests;
+  return { rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]), cpu };
 }
 
 async function usedMemory(port: number): Promise<{ used: number; rss: number }> {
@@ -159,79 +169,133 @@ async function usedMemory(port: number): Promise<{ used: number; rss: number }> 
 
 /** Bytes per key after DEBUG POPULATE of `count` keys (value "value:N"), by used_memory and by RSS. */
 async function memoryPerKey(server: Server, count: number): Promise<{ used: number; rss: number }> {
-  const before = await usedMemory(server.port);
   const redis = new Redis({ port: server.port, host: '127.0.0.1' });
   try {
+    await redis.flushall();
+    const before = await usedMemory(server.port);
     await redis.call('debug', 'populate', String(count));
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await usedMemory(server.port);
+    await redis.flushall();
+    return { used: (after.used - before.used) / count, rss: (after.rss - before.rss) / count };
   } finally {
     redis.disconnect();
   }
-  await new Promise((r) => setTimeout(r, 1500));
-  const after = await usedMemory(server.port);
-  return { used: (after.used - before.used) / count, rss: (after.rss - before.rss) / count };
+}
+
+const ratioText = (ratios: number[]) => ratios.map((r) => r.toFixed(2)).join(' ');
+
+/** The rows of one test at one pipeline depth from every round's figures of both servers. */
+function rowsFor(label: string, goal: number, ours: Figures[], theirs: Figures[]): BenchRow[] {
+  const ratios = ours.map((figures, i) => figures.rps / theirs[i]!.rps);
+  const medianOf = (list: Figures[], pick: (f: Figures) => number | undefined) => {
+    const values = list.map(pick).filter((v): v is number => v !== undefined);
+    return values.length === list.length ? median(values) : undefined;
+  };
+  const rows: BenchRow[] = [
+    {
+      name: `${label} ops/s`,
+      value: median(ours.map((f) => f.rps)),
+      unit: 'ops/s',
+      better: 'higher',
+      goal: { ratio: goal },
+      peer: { name: 'redis', value: median(theirs.map((f) => f.rps)) },
+      note: `ratio per round ${ratioText(ratios)}, median ${median(ratios).toFixed(2)}`,
+    },
+    {
+      name: `${label} p50`,
+      value: median(ours.map((f) => f.p50)),
+      unit: 'ms',
+      better: 'lower',
+      peer: { name: 'redis', value: median(theirs.map((f) => f.p50)) },
+    },
+    {
+      name: `${label} p99`,
+      value: median(ours.map((f) => f.p99)),
+      unit: 'ms',
+      better: 'lower',
+      peer: { name: 'redis', value: median(theirs.map((f) => f.p99)) },
+    },
+  ];
+  const cpu = medianOf(ours, (f) => f.cpu);
+  const peerCpu = medianOf(theirs, (f) => f.cpu);
+  if (cpu !== undefined && peerCpu !== undefined)
+    rows.push({
+      name: `${label} server CPU/request`,
+      value: cpu,
+      unit: 'µs',
+      better: 'lower',
+      peer: { name: 'redis', value: peerCpu },
+    });
+  return rows;
 }
 
 const suite: BenchSuite = {
   name: 'cache (Parley vs redis-server, redis-benchmark -c 50)',
   async run({ quick, log }) {
     const rows: BenchRow[] = [];
+    const rounds = quick ? 3 : 5;
     const plans = [
-      { pipeline: 1, requests: quick ? 30_000 : 200_000, goal: 0.8 },
-      { pipeline: 16, requests: quick ? 150_000 : 1_000_000, goal: 0.5 },
+      { pipeline: 1, requests: quick ? 40_000 : 200_000, goal: 0.8 },
+      { pipeline: 16, requests: quick ? 200_000 : 1_000_000, goal: 0.5 },
     ];
-    const parley = await startParley();
-    const redis = await startRedis();
+    const pin = await canPin();
+    log(
+      pin
+        ? `servers pinned to CPU ${SERVER_CPU}, redis-benchmark to CPU ${CLIENT_CPU} (taskset)`
+        : 'no CPU pinning (single CPU, no taskset, or PARLEY_BENCH_PIN=0)',
+    );
+    const parley = await startParley(pin);
+    const redis = await startRedis(pin);
     try {
-      // Let V8 compile the hot paths before anything is measured.
-      await benchmark(parley.port, 16, 100_000, TESTS);
-      for (const { pipeline, requests, goal } of plans) {
-        log(
-          `redis-benchmark -c 50 -n ${requests} -P ${pipeline} -t <test> --csv, alternating servers per test`,
-        );
-        for (const test of TESTS.split(',')) {
-          // Alternating per test keeps both servers under the same background load.
-          const name = test.toUpperCase();
-          const figures = (await benchmark(parley.port, pipeline, requests, test)).get(name);
-          const peer = (await benchmark(redis.port, pipeline, requests, test)).get(name);
-          if (!figures || !peer) continue;
-          const label = `${name} -P ${pipeline}`;
-          rows.push({
-            name: `${label} ops/s`,
-            value: figures.rps,
-            unit: 'ops/s',
-            better: 'higher',
-            goal: { ratio: goal },
-            peer: { name: 'redis', value: peer.rps },
-          });
-          rows.push({
-            name: `${label} p50`,
-            value: figures.p50,
-            unit: 'ms',
-            better: 'lower',
-            peer: { name: 'redis', value: peer.p50 },
-          });
-          rows.push({
-            name: `${label} p99`,
-            value: figures.p99,
-            unit: 'ms',
-            better: 'lower',
-            peer: { name: 'redis', value: peer.p99 },
-          });
+      // The same warm-up for both: V8 compiles Parley's hot paths before anything is measured.
+      for (const server of [parley, redis])
+        for (const test of TESTS) await benchmark(server, pin, test, 16, 50_000);
+      const results = new Map<string, { parley: Figures[]; redis: Figures[] }>();
+      for (let round = 1; round <= rounds; round++) {
+        // Alternating which server goes first cancels a trend in the background load.
+        const order = round % 2 === 1 ? [parley, redis] : [redis, parley];
+        const ratios: string[] = [];
+        for (const { pipeline, requests } of plans) {
+          for (const test of TESTS) {
+            const label = `${test.toUpperCase()} -P ${pipeline}`;
+            const entry = results.get(label) ?? { parley: [], redis: [] };
+            const figures = new Map<Server, Figures>();
+            for (const server of order) {
+              const measured = await benchmark(server, pin, test, pipeline, requests);
+              if (measured) figures.set(server, measured);
+            }
+            const ours = figures.get(parley);
+            const theirs = figures.get(redis);
+            if (!ours || !theirs) continue;
+            entry.parley.push(ours);
+            entry.redis.push(theirs);
+            results.set(label, entry);
+            ratios.push(`${label} ${(ours.rps / theirs.rps).toFixed(2)}`);
+          }
         }
+        log(
+          `round ${round}/${rounds} (-c 50, -n ${plans.map((p) => p.requests).join('/')}): ${ratios.join(', ')}`,
+        );
       }
-      const keys = quick ? 300_000 : 1_000_000;
-      log(`DEBUG POPULATE ${keys} on both`);
-      const ourMemory = await memoryPerKey(parley, keys);
-      const theirMemory = await memoryPerKey(redis, keys);
+      for (const { pipeline, goal } of plans)
+        for (const test of TESTS) {
+          const label = `${test.toUpperCase()} -P ${pipeline}`;
+          const entry = results.get(label);
+          if (entry) rows.push(...rowsFor(label, goal, entry.parley, entry.redis));
+        }
+      log(`DEBUG POPULATE ${MEMORY_KEYS} on both`);
+      const ourMemory = await memoryPerKey(parley, MEMORY_KEYS);
+      const theirMemory = await memoryPerKey(redis, MEMORY_KEYS);
       rows.push({
-        name: `memory per key (${keys} keys, used_memory)`,
+        name: `memory per key (${MEMORY_KEYS} keys, used_memory)`,
         value: ourMemory.used,
         unit: 'bytes',
         better: 'lower',
         peer: { name: 'redis', value: theirMemory.used },
       });
       rows.push({
-        name: `memory per key (${keys} keys, RSS)`,
+        name: `memory per key (${MEMORY_KEYS} keys, RSS)`,
         value: ourMemory.rss,
         unit: 'bytes',
         better: 'lower',

@@ -1,10 +1,12 @@
 /**
  * Runs a Parley cache server as its own process for the benchmark (as it would be deployed),
- * printing `port <n>` once listening. Started by bench/index.ts with `node --import tsx`.
+ * started by bench/index.ts like redis-server: `node --import tsx server-process.ts --port <n>`.
  */
 import { startCacheServer } from '../src/index.js';
 
-const server = await startCacheServer({ port: 0, host: '127.0.0.1' });
+const at = process.argv.indexOf('--port');
+const port = at > 0 ? Number(process.argv[at + 1]) : 0;
+const server = await startCacheServer({ port, host: '127.0.0.1' });
 // With --expose-gc, used_memory is measured after a full collection, so it is the live data
 // size (what Redis's allocator figure reports) rather than live data plus pending garbage.
 const gc = (globalThis as { gc?: () => void }).gc;
