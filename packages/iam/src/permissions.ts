@@ -15,6 +15,7 @@ export const PERMISSIONS = [
   'metrics:read',
   'metrics:write',
   'suggest:read',
+  'suggest:write',
   'apikeys:manage',
 ] as const;
 
@@ -38,6 +39,7 @@ export const BUILTIN_ROLES: Readonly<Record<'admin' | 'analyst' | 'guest', reado
     'flags:read',
     'metrics:read',
     'suggest:read',
+    'suggest:write',
   ],
   guest: ['conversations:read', 'conversations:write', 'sales:query', 'suggest:read'],
 };
