@@ -9,11 +9,30 @@ const INT64_MAX = 2n ** 63n - 1n;
  * zeros). Returns undefined if the text is not one.
  */
 export function parseInt64(text: string): number | undefined {
+  if (text.length > 0 && text.length < 16) return parseSmallInt(text);
   if (text.length === 0 || text.length > 20 || !INT_PATTERN.test(text)) return undefined;
-  if (text.length < 16) return Number(text);
   const big = BigInt(text);
   if (big < INT64_MIN || big > INT64_MAX) return undefined;
   return Number(big);
+}
+
+/**
+ * parseInt64 for 1 to 15 characters, which always fit a double exactly: a scan instead of the
+ * pattern, since INCR, LPOP's count or a ZADD score parse one on almost every call.
+ */
+function parseSmallInt(text: string): number | undefined {
+  const negative = text.charCodeAt(0) === 45; /* '-' */
+  let i = negative ? 1 : 0;
+  if (i === text.length) return undefined;
+  // "0" itself, but no leading zero and no "-0" (string2ll).
+  if (text.charCodeAt(i) === 48) return text.length === 1 ? 0 : undefined;
+  let value = 0;
+  for (; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
 }
 
 /** Same as parseInt64 but as a bigint, for exact INCR/DECR arithmetic near the int64 limits. */
@@ -38,6 +57,8 @@ const FLOAT_PATTERN = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Parses a double like strtold with Redis's checks: no spaces, no NaN; inf/-inf allowed. */
 export function parseDouble(text: string): number | undefined {
+  const integer = text.length > 0 && text.length < 16 ? parseSmallInt(text) : undefined;
+  if (integer !== undefined) return integer;
   if (FLOAT_PATTERN.test(text)) return Number(text);
   const lower = text.toLowerCase();
   if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity')

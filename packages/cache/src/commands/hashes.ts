@@ -10,8 +10,19 @@ import { matches, replyScan, scanOptions, scanStep } from './scan.js';
 
 const hash = notifyClass.hash;
 
+/** HSET replies with the number of new fields, HMSET with OK. */
 function hset(c: Client, argv: string[]): void {
-  if (argv.length % 2 !== 0) throw new ReplyError(errors.arity(argv[0]!.toLowerCase()));
+  const added = setFields(c, argv, 'hset');
+  c.writer.integer(added);
+}
+
+function hmset(c: Client, argv: string[]): void {
+  setFields(c, argv, 'hmset');
+  c.writer.ok();
+}
+
+function setFields(c: Client, argv: string[], name: string): number {
+  if (argv.length % 2 !== 0) throw new ReplyError(errors.arity(name));
   const fields = hashForWrite(c, argv[1]!);
   let added = 0;
   for (let i = 2; i < argv.length; i += 2) {
@@ -19,8 +30,7 @@ function hset(c: Client, argv: string[]): void {
     fields.set(argv[i]!, argv[i + 1]!);
   }
   c.changed(argv[1]!, 'hset', hash);
-  if (argv[0]!.toLowerCase() === 'hmset') c.writer.ok();
-  else c.writer.integer(added);
+  return added;
 }
 
 function hsetnx(c: Client, argv: string[]): void {
@@ -170,7 +180,7 @@ const one = [1, 1, 1] as const;
 
 export const hashCommands: CommandSpec[] = [
   command('hset', -4, WF, one, hset),
-  command('hmset', -4, WF, one, hset),
+  command('hmset', -4, WF, one, hmset),
   command('hsetnx', 4, WF, one, hsetnx),
   command('hget', 3, RF, one, hget),
   command('hmget', -3, RF, one, hmget),

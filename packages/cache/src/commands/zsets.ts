@@ -74,6 +74,8 @@ function writeScored(c: Client, nodes: { member: string; score: number }[], with
 }
 
 /** ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...] */
+const isLetter = (code: number) => (code | 0x20) >= 97 && (code | 0x20) <= 122;
+
 function zadd(c: Client, argv: string[]): void {
   let nx = false;
   let xx = false;
@@ -83,6 +85,8 @@ function zadd(c: Client, argv: string[]): void {
   let incr = false;
   let i = 2;
   for (; i < argv.length; i++) {
+    // Options are words; a score (digits, sign, '(' or "inf") ends them without upper-casing it.
+    if (!isLetter(argv[i]!.charCodeAt(0))) break;
     const option = argv[i]!.toUpperCase();
     if (option === 'NX') nx = true;
     else if (option === 'XX') xx = true;

@@ -8,6 +8,9 @@
  */
 export type Protocol = 2 | 3;
 
+/** `:n\r\n` for the small counts most integer replies are (SADD, HSET, LPUSH...), encoded once. */
+const SMALL_INTEGERS = Array.from({ length: 1024 }, (_, n) => `:${n}\r\n`);
+
 export class ReplyWriter {
   out = '';
   constructor(public protocol: Protocol = 2) {}
@@ -32,7 +35,9 @@ export class ReplyWriter {
   }
 
   integer(value: number | bigint): void {
-    this.out += `:${value}\r\n`;
+    if (typeof value === 'number' && value >= 0 && value < 1024 && (value | 0) === value)
+      this.out += SMALL_INTEGERS[value];
+    else this.out += `:${value}\r\n`;
   }
 
   bulk(value: string): void {

@@ -82,9 +82,8 @@ export class Deque<T> {
   }
 
   private grow(): void {
-    const values = this.toArray();
     const bigger = new Array<T | undefined>(this.items.length * 2);
-    for (let i = 0; i < values.length; i++) bigger[i] = values[i];
+    for (let i = 0; i < this.count; i++) bigger[i] = this.items[(this.head + i) & this.mask];
     this.items = bigger;
     this.mask = bigger.length - 1;
     this.head = 0;
