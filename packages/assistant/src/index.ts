@@ -6,4 +6,5 @@ export * from './llm/index.js';
 export * from './narrative/index.js';
 export * from './semantic/index.js';
 export * from './slots/index.js';
+export * from './tasks/index.js';
 export * from './warehouse/index.js';
