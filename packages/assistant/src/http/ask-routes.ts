@@ -31,6 +31,11 @@ export const AnswerSchema = Type.Object({
   missingPermissions: Type.Optional(Type.Array(Type.String())),
 });
 
+export const AskBody = Type.Object(
+  { question: Type.String({ minLength: 1, maxLength: MAX_ASK_CHARS }) },
+  { additionalProperties: false },
+);
+
 /** The request's audit record, when the IAM pipeline keeps one (it writes it after the response). */
 interface AuditedRequest {
   audit?: { decision?: 'allow' | 'deny'; details: Record<string, unknown> } | null;
@@ -50,10 +55,7 @@ export function askRoutes(answerer: Answerer): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['assistant'],
           summary: 'Ask a sales question: numbers, a table, a Vega-Lite chart and a grounded narrative',
-          body: Type.Object(
-            { question: Type.String({ minLength: 1, maxLength: MAX_ASK_CHARS }) },
-            { additionalProperties: false },
-          ),
+          body: AskBody,
           response: { 200: AnswerSchema },
         },
       },

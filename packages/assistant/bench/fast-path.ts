@@ -1,0 +1,196 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { openDatabase, tenants } from '@parley/db';
+import { ManualClock } from '@parley/kit';
+import type { BenchRow } from '@parley/kit/bench';
+import { installProblemHandlers, installStrictValidation, type Principal } from '@parley/kit/http';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { type Answer, Answerer } from '../src/analytics/answerer.js';
+import { AnswerSchema, AskBody, askRoutes } from '../src/http/ask-routes.js';
+import { seedSales } from '../src/warehouse/seed.js';
+
+const run = promisify(execFile);
+
+interface LoadFigures {
+  count: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+const METRICS = ['revenue', 'units sold', 'orders', 'gross margin', 'average order value'];
+const DIMENSIONS = ['region', 'channel', 'category', 'segment', 'product'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** Distinct questions (each a different plan): metric × dimension × month. */
+function questions(count: number): string[] {
+  const out: string[] = [];
+  for (const year of [2025, 2024, 2023])
+    for (const month of MONTHS)
+      for (const metric of METRICS)
+        for (const dimension of DIMENSIONS) out.push(`${metric} by ${dimension} in ${month} ${year}`);
+  return out.slice(0, count);
+}
+
+async function load(
+  url: string,
+  bodies: string[],
+  options: { once?: boolean; durationMs?: number },
+): Promise<LoadFigures> {
+  const script = new URL('./load-client.ts', import.meta.url).pathname;
+  const plan = { url, headers: { 'content-type': 'application/json' }, bodies, concurrency: 8, ...options };
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', script, JSON.stringify(plan)], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(stdout) as LoadFigures;
+}
+
+/** The route on a Fastify app with the platform's validation and problem handlers and a fixed caller. */
+async function serve(
+  answerer: Answerer,
+  principal: Principal,
+  bare?: Answer,
+): Promise<{ app: FastifyInstance; url: string }> {
+  const app = Fastify();
+  installStrictValidation(app);
+  installProblemHandlers(app);
+  app.addHook('onRequest', async (request) => {
+    request.principal = principal;
+  });
+  await app.register(askRoutes(answerer));
+  if (bare) {
+    const schema = { body: AskBody, response: { 200: AnswerSchema } };
+    app.post('/bare', { schema }, async () => bare);
+  }
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url: `${base}/v1/ask` };
+}
+
+/**
+ * The sales fast path over HTTP on PostgreSQL and Redis: a seeded warehouse (seed rate), then the
+ * same questions cold (every plan computed), warm in Redis only (another process's answers) and
+ * warm in memory, against a bare route with the same body schema, validation and serialisation that
+ * answers a fixed Answer, all on one server process and in one run.
+ */
+export async function fastPathBench(quick: boolean, log: (line: string) => void): Promise<BenchRow[]> {
+  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `parley_bench_assistant_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const database = openDatabase({ url: url.toString(), poolMax: 10 });
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  const prefix = `parley:bench:${randomUUID()}`;
+  const opened: { close(): Promise<unknown> }[] = [];
+  try {
+    await database.migrate();
+    const tenantId = randomUUID();
+    await database.db.insert(tenants).values({ id: tenantId, slug: 'bench', name: 'Bench' });
+    const clock = new ManualClock(Date.UTC(2026, 0, 15));
+    const rows = quick ? 200_000 : 1_000_000;
+    const seed = await seedSales(database.db, { tenantId, rows, clock });
+    log(`seeded ${rows} order lines in ${(seed.ms / 1000).toFixed(1)} s`);
+
+    const principal: Principal = {
+      tenantId,
+      subject: 'bench',
+      kind: 'user',
+      roles: ['analyst'],
+      permissions: new Set(['sales:query', 'sales:query_detail']),
+    };
+    const answerer = new Answerer({ db: database.db, redis, clock, cache: { prefix } });
+    // A second process's view: nothing in memory, so every answer comes from Redis.
+    const redisOnly = new Answerer({ db: database.db, redis, clock, cache: { prefix, l1Entries: 0 } });
+    opened.push(answerer, redisOnly);
+    // The bare route answers a real answer of the same size, computed once.
+    const sample = await answerer.answer({
+      tenantId,
+      permissions: principal.permissions,
+      question: 'revenue by region last quarter',
+    });
+    const main = await serve(answerer, principal, sample);
+    const second = await serve(redisOnly, principal);
+    opened.push(main.app, second.app);
+    const bodies = questions(quick ? 300 : 900).map((question) => JSON.stringify({ question }));
+    const seconds = quick ? 4000 : 10_000;
+
+    const cold = await load(main.url, bodies, { once: true });
+    log(`cold: ${cold.count} distinct questions, ${cold.errors} errors`);
+    const warmRedis = await load(second.url, bodies, { durationMs: seconds });
+    const warm = await load(main.url, bodies, { durationMs: seconds });
+    const bare = await load(main.url.replace('/v1/ask', '/bare'), bodies, { durationMs: seconds });
+    log(
+      `warm ${warm.count}, warm from Redis ${warmRedis.count}, bare ${bare.count} requests; errors ${warm.errors + warmRedis.errors + bare.errors}`,
+    );
+    const peer = (value: number) => ({ name: 'bare route', value });
+    return [
+      {
+        name: `seed ${rows.toLocaleString('en-US')} order lines`,
+        value: rows / (seed.ms / 1000),
+        unit: 'rows/s',
+        better: 'higher',
+        note: `${(seed.ms / 1000).toFixed(1)} s; goal 1M in 60 s`,
+        goal: { value: 1_000_000 / 60 },
+      },
+      {
+        name: 'ask cold p95',
+        value: cold.p95,
+        unit: 'ms',
+        better: 'lower',
+        peer: peer(bare.p95),
+        goal: { value: 500 },
+      },
+      { name: 'ask cold throughput', value: cold.rps, unit: 'req/s', better: 'higher', peer: peer(bare.rps) },
+      {
+        name: 'ask warm (Redis) p95',
+        value: warmRedis.p95,
+        unit: 'ms',
+        better: 'lower',
+        peer: peer(bare.p95),
+      },
+      {
+        name: 'ask warm (Redis) throughput',
+        value: warmRedis.rps,
+        unit: 'req/s',
+        better: 'higher',
+        peer: peer(bare.rps),
+      },
+      { name: 'ask warm (memory) p95', value: warm.p95, unit: 'ms', better: 'lower', peer: peer(bare.p95) },
+      {
+        name: 'ask warm (memory) throughput',
+        value: warm.rps,
+        unit: 'req/s',
+        better: 'higher',
+        peer: peer(bare.rps),
+      },
+    ];
+  } finally {
+    for (const o of opened.reverse()) await o.close();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    await database.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
