@@ -5,6 +5,7 @@ import { conversationRoutes } from './conversation-routes.js';
 
 export { attachmentRoutes } from './attachment-routes.js';
 export { conversationRoutes } from './conversation-routes.js';
+export { taskRoutes } from './task-routes.js';
 
 /** Every conversation route (messages, search, attachments); mount behind the IAM access control. */
 export function conversationPlugin(service: ConversationService, options: { maxAttachmentBytes: number }) {
