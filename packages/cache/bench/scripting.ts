@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 /**
  * Scripting figures, Parley cache against redis-server in the same run: EVALSHA of a small script
  * under redis-benchmark, then BullMQ (unmodified) adding and processing jobs at concurrency 1 and
- * 50, in rounds (3 with --full), reporting medians. The caller starts both servers and passes their
+ * 50, in rounds (5 with --full), reporting medians. The caller starts both servers and passes their
  * ports (bench/index.ts owns their lifecycle).
  */
 const run = promisify(execFile);
@@ -77,8 +77,8 @@ function median(values: number[]): number {
 }
 
 /**
- * Every measure in rounds, Parley then Redis back to back (so both see the same background
- * load); each row is the median of its rounds, and every round's ratio is logged.
+ * Every measure in rounds, Parley and Redis back to back (so both see the same background load);
+ * each row is the median of its rounds, and every round's ratio is logged.
  */
 export async function scriptingBench(
   targets: ScriptingBenchTargets,
@@ -86,7 +86,7 @@ export async function scriptingBench(
 ): Promise<BenchRow[]> {
   const requests = quick ? 20_000 : 200_000;
   const jobs = quick ? 2_000 : 10_000;
-  const rounds = quick ? 1 : 3;
+  const rounds = quick ? 1 : 5;
   const measures: Measure[] = [
     {
       name: 'EVALSHA small script ops/s',
@@ -105,8 +105,12 @@ export async function scriptingBench(
   const figures = measures.map(() => ({ parley: [] as number[], redis: [] as number[] }));
   for (let round = 1; round <= rounds; round++) {
     for (const [i, measure] of measures.entries()) {
-      const parley = await measure.rate(targets.parleyPort);
-      const redis = await measure.rate(targets.redisPort);
+      // Who goes first alternates, so a load change during a round does not favour one side.
+      const [first, second] =
+        round % 2 === 1 ? [targets.parleyPort, targets.redisPort] : [targets.redisPort, targets.parleyPort];
+      const firstRate = await measure.rate(first);
+      const secondRate = await measure.rate(second);
+      const [parley, redis] = round % 2 === 1 ? [firstRate, secondRate] : [secondRate, firstRate];
       figures[i]!.parley.push(parley);
       figures[i]!.redis.push(redis);
       log(
