@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 /**
  * Scripting figures, Parley cache against redis-server in the same run: EVALSHA of a small script
  * under redis-benchmark, then BullMQ (unmodified) adding and processing jobs at concurrency 1 and
- * 50, in rounds (5 with --full), reporting medians. The caller starts both servers and passes their
+ * 50, in rounds (3, or 5 with --full), reporting medians. The caller starts both servers and passes their
  * ports (bench/index.ts owns their lifecycle).
  */
 const run = promisify(execFile);
@@ -86,7 +86,7 @@ export async function scriptingBench(
 ): Promise<BenchRow[]> {
   const requests = quick ? 20_000 : 200_000;
   const jobs = quick ? 2_000 : 10_000;
-  const rounds = quick ? 1 : 5;
+  const rounds = quick ? 3 : 5;
   const measures: Measure[] = [
     {
       name: 'EVALSHA small script ops/s',
