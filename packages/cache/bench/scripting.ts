@@ -8,8 +8,8 @@ import { Redis } from 'ioredis';
 /**
  * Scripting figures, Parley cache against redis-server in the same run: EVALSHA of a small script
  * under redis-benchmark, then BullMQ (unmodified) adding and processing jobs at concurrency 1 and
- * 50, in rounds (3, or 5 with --full), reporting medians. The caller starts both servers and passes their
- * ports (bench/index.ts owns their lifecycle).
+ * 50, in rounds (3, or 5 with --full), reporting medians. The caller starts both servers and
+ * passes their ports (bench/index.ts owns their lifecycle).
  */
 const run = promisify(execFile);
 
