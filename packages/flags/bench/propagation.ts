@@ -32,7 +32,7 @@ function flag(on: boolean): Flag {
 
 /**
  * One node (Fastify + the delivery plugin + an in-memory store) on this thread; N SSE subscribers
- * on a worker thread. A flag is written to the store and the time until each subscriber has it is
+ * on worker threads (FLAGS_BENCH_WORKERS, default 2 quick / 4 full). A flag is written to the store and the time until each subscriber has it is
  * recorded: `raw` subscribers only read the event id (the node's fan-out), `sdk` subscribers are
  * FlagsClients that parse, apply and recompile the patch before the flag reads the new value.
  */
@@ -42,6 +42,7 @@ export async function propagationBenchmarks(
 ): Promise<BenchRow[]> {
   const count = quick ? 300 : 1000;
   const changes = quick ? 5 : 10;
+  const workers = Number(process.env.FLAGS_BENCH_WORKERS ?? (quick ? 2 : 4));
   const store = new InMemoryFlagStore();
   for (let i = 0; i < 50; i++) await store.putFlag(env, { ...flag(true), key: `filler-${i}` });
   await store.putFlag(env, flag(true));
@@ -54,10 +55,10 @@ export async function propagationBenchmarks(
   const rows: BenchRow[] = [];
   try {
     for (const mode of ['raw', 'sdk'] as const) {
-      const samples = await measure(store, url, count, changes, mode);
+      const samples = await measure(store, url, count, changes, mode, workers);
       const s = summarize(samples);
       log(
-        `${mode} × ${count}: p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms over ${samples.length} deliveries`,
+        `${mode} × ${count} on ${workers} threads: p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms over ${samples.length} deliveries`,
       );
       const what = mode === 'raw' ? `SSE fan-out to ${count} streams` : `change applied in ${count} SSE SDKs`;
       rows.push(
@@ -71,48 +72,66 @@ export async function propagationBenchmarks(
   return rows;
 }
 
+/**
+ * The subscribers are spread over `workers` threads (each its own event loop and heap), so no
+ * single loop parses all N deliveries one after the other and the measuring thread only writes.
+ */
 async function measure(
   store: InMemoryFlagStore,
   url: string,
   count: number,
   changes: number,
   mode: 'raw' | 'sdk',
+  workers: number,
 ): Promise<number[]> {
-  const worker = new Worker(workerBootstrap, { workerData: { url, key: KEY, count, mode } });
-  const next = (type: string) =>
-    new Promise<{ times?: number[] }>((resolve, reject) => {
-      const onMessage = (message: { type: string; times?: number[] }) => {
-        if (message.type !== type) return;
-        worker.off('message', onMessage);
-        resolve(message);
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-    });
+  const group = Array.from({ length: workers }, (_, i) => {
+    const share = Math.floor(count / workers) + (i < count % workers ? 1 : 0);
+    return new Worker(workerBootstrap, { workerData: { url, key: KEY, count: share, mode } });
+  });
+  let failed: (error: Error) => void = () => undefined;
+  const failure = new Promise<never>((_, reject) => (failed = reject));
+  failure.catch(() => undefined);
+  for (const worker of group) worker.once('error', (error) => failed(error));
+  const all = (type: string) =>
+    Promise.race([
+      failure,
+      Promise.all(
+        group.map(
+          (worker) =>
+            new Promise<{ times?: number[] }>((resolve) => {
+              const onMessage = (message: { type: string; times?: number[] }) => {
+                if (message.type !== type) return;
+                worker.off('message', onMessage);
+                resolve(message);
+              };
+              worker.on('message', onMessage);
+            }),
+        ),
+      ),
+    ]);
   try {
-    await next('connected');
+    await all('connected');
     await waitForStreams(store, count);
     const samples: number[] = [];
     for (let round = 0; round < changes; round++) {
       const on = round % 2 === 1;
       const version = (await store.snapshot(env)).version + 1;
-      const armed = next('armed');
-      const arrived = next('arrived');
-      worker.postMessage({ type: 'arm', on, version });
+      const armed = all('armed');
+      const arrived = all('arrived');
+      for (const worker of group) worker.postMessage({ type: 'arm', on, version });
       await armed;
       const started = clock();
       await store.putFlag(env, flag(on));
-      const { times } = await arrived;
-      samples.push(...times!.map((t) => t - started));
+      for (const { times } of await arrived) samples.push(...times!.map((t) => t - started));
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     // Leave the store as it started, for the next mode.
     if (changes % 2 === 1) await store.putFlag(env, flag(true));
     return samples;
   } finally {
-    worker.postMessage({ type: 'close' });
+    for (const worker of group) worker.postMessage({ type: 'close' });
     await waitForStreams(store, 0);
-    await worker.terminate();
+    await Promise.all(group.map((worker) => worker.terminate()));
   }
 }
 

@@ -1,27 +1,30 @@
 import type { RulesetChange, RulesetSnapshot } from '../store/flag-store.js';
 
-/** Server-Sent Events framing of a ruleset; built once per snapshot and shared by every stream. */
-const frames = new WeakMap<RulesetSnapshot, string>();
+/**
+ * Server-Sent Events framing of a ruleset; built and UTF-8 encoded once per snapshot, and the
+ * same Buffer is written to every stream (no per-connection serialisation or encoding).
+ */
+const frames = new WeakMap<RulesetSnapshot, Buffer>();
 
-export function rulesetEvent(snapshot: RulesetSnapshot): string {
+export function rulesetEvent(snapshot: RulesetSnapshot): Buffer {
   let frame = frames.get(snapshot);
   if (!frame) {
-    frame = `event: ruleset\nid: ${snapshot.version}\ndata: ${snapshot.json}\n\n`;
+    frame = Buffer.from(`event: ruleset\nid: ${snapshot.version}\ndata: ${snapshot.json}\n\n`);
     frames.set(snapshot, frame);
   }
   return frame;
 }
 
-const patches = new WeakMap<RulesetChange, string>();
+const patches = new WeakMap<RulesetChange, Buffer>();
 
 /**
  * A change as a patch (`event: patch`), which SDKs at version `from` apply; others refetch. Sending
  * only what changed keeps a write's fan-out cost independent of the ruleset's size.
  */
-export function patchEvent(change: RulesetChange): string {
+export function patchEvent(change: RulesetChange): Buffer {
   let frame = patches.get(change);
   if (!frame) {
-    frame = `event: patch\nid: ${change.version}\ndata: ${JSON.stringify(change)}\n\n`;
+    frame = Buffer.from(`event: patch\nid: ${change.version}\ndata: ${JSON.stringify(change)}\n\n`);
     patches.set(change, frame);
   }
   return frame;

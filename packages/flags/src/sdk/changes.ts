@@ -1,4 +1,5 @@
 import type { Ruleset } from '../model/ruleset.js';
+import type { RulesetChange } from '../store/flag-store.js';
 
 /**
  * Keys of flags whose evaluation may differ between two rulesets: flags added, removed or edited,
@@ -25,6 +26,19 @@ export function changedFlagKeys(before: Ruleset | undefined, after: Ruleset): st
   }
   for (const key of old.keys()) changed.push(key);
   return changed;
+}
+
+/**
+ * The same answer for a patch, read from the patch itself instead of diffing two whole rulesets:
+ * the flags it replaces or deletes, and the flags of `after` that use a segment it touches.
+ */
+export function patchedFlagKeys(change: RulesetChange, after: Ruleset): string[] {
+  const changed = new Set([...change.flags.map((f) => f.key), ...change.deletedFlags]);
+  if (change.segments.length || change.deletedSegments.length) {
+    const segments = new Set([...change.segments.map((s) => s.key), ...change.deletedSegments]);
+    for (const flag of after.flags) if (usesSegment(flag, segments)) changed.add(flag.key);
+  }
+  return [...changed];
 }
 
 function usesSegment(flag: Ruleset['flags'][number], segments: ReadonlySet<string>): boolean {

@@ -11,7 +11,7 @@ import type { Ruleset } from '../model/ruleset.js';
 import { applyDueChanges, nextChangeAt } from '../model/schedule.js';
 import type { RulesetChange } from '../store/flag-store.js';
 import { UsageCounter } from '../usage.js';
-import { changedFlagKeys } from './changes.js';
+import { changedFlagKeys, patchedFlagKeys } from './changes.js';
 import { SseParser } from './sse.js';
 
 export interface FlagsClientOptions {
@@ -322,24 +322,25 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
       return;
     }
     this.etag = `"${change.version}"`;
-    this.apply(
-      {
-        flags: patched(current.flags, change.flags, change.deletedFlags),
-        segments: patched(current.segments, change.segments, change.deletedSegments),
-        version: change.version,
-      },
-      true,
-    );
+    const next = {
+      flags: patched(current.flags, change.flags, change.deletedFlags),
+      segments: patched(current.segments, change.segments, change.deletedSegments),
+      version: change.version,
+    };
+    this.apply(next, true, patchedFlagKeys(change, next));
     this.healthy();
   }
 
-  /** Swaps in a new ruleset (compiled with the scheduled changes due now) and reports what changed. */
-  private apply(ruleset: Ruleset, persist: boolean): void {
+  /**
+   * Swaps in a new ruleset (compiled with the scheduled changes due now) and reports what changed
+   * (`changed` when the caller knows it from a patch, else by comparing the two rulesets).
+   */
+  private apply(ruleset: Ruleset, persist: boolean, changed?: string[]): void {
     // Same version: nothing new (a reconnecting stream resends the current ruleset). A lower version
     // is accepted: the service may have been restored from a backup.
     const version = ruleset.version ?? 0;
     if (this.ruleset && version === this.version && ruleset.version !== undefined) return;
-    const flagsChanged = changedFlagKeys(this.ruleset, ruleset);
+    const flagsChanged = changed ?? changedFlagKeys(this.ruleset, ruleset);
     const first = !this.evaluator;
     this.ruleset = ruleset;
     this.version = version;
@@ -358,15 +359,19 @@ export class FlagsClient extends EventEmitter<ClientEvents> {
   private compile(changed?: Set<string>): void {
     const ruleset = this.ruleset!;
     const now = this.options.now();
+    // Most flags have no scheduled change: they are used as they are, without a copy.
+    let next = Number.POSITIVE_INFINITY;
     const flags = ruleset.flags.map((flag) => {
-      if (changed && flag.scheduledChanges?.length) changed.add(flag.key);
-      return applyDueChanges(flag, now);
+      if (!flag.scheduledChanges?.length) return flag;
+      changed?.add(flag.key);
+      const applied = applyDueChanges(flag, now);
+      next = Math.min(next, nextChangeAt(applied) ?? Number.POSITIVE_INFINITY);
+      return applied;
     });
     const reuse = changed && this.evaluator ? { previous: this.evaluator.compiled, changed } : undefined;
     this.evaluator = new Evaluator(compileRuleset({ ...ruleset, flags }, reuse), { now: this.options.now });
     // Apply the next scheduled change locally at its time, even if the service is unreachable then.
     clearTimeout(this.scheduleTimer);
-    const next = Math.min(...flags.map((f) => nextChangeAt(f) ?? Number.POSITIVE_INFINITY));
     if (!Number.isFinite(next) || this.closed) return;
     this.scheduleTimer = setTimeout(
       () => {
