@@ -1,4 +1,4 @@
-import { salesConfigSpec } from '@parley/assistant';
+import { conversationConfigSpec, salesConfigSpec } from '@parley/assistant';
 import { flagsConfigSpec } from '@parley/flags';
 import { iamConfigSpec } from '@parley/iam';
 import { type ConfigOf, env, loadConfig } from '@parley/kit';
@@ -58,6 +58,7 @@ export const serverConfigSpec = {
   }),
   ...iamConfigSpec,
   ...salesConfigSpec,
+  ...conversationConfigSpec,
   ...flagsConfigSpec,
 };
 

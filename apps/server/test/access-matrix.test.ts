@@ -185,6 +185,7 @@ const MATRIX: Record<string, Entry> = {
     expect: signedIn(200),
   },
   ...flagsRows(),
+  ...conversationRows(),
 };
 
 let t: TestAppWithIam;
@@ -574,4 +575,243 @@ function flagsRows(): Record<string, Entry> {
       expect: 200,
     },
   };
+}
+
+/**
+ * Conversations: one conversation of acme's guest (with a question, its answer and an attachment),
+ * made once over HTTP by the guest. Its owner reads and writes it; acme's admin may read it
+ * (conversations:read_all), not change it (403); everyone else gets 404, as for a missing one.
+ */
+interface ConversationFixture {
+  id: string;
+  questionId: string;
+  answerId: string;
+  attachmentId: string;
+}
+let conversationFixture: Promise<ConversationFixture> | undefined;
+
+const MULTIPART_BOUNDARY = 'parley-matrix-boundary';
+const multipartUpload = (headers: Record<string, string>) => ({
+  headers: { ...headers, 'content-type': `multipart/form-data; boundary=${MULTIPART_BOUNDARY}` },
+  payload:
+    `--${MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="note.txt"\r\n` +
+    `Content-Type: text/plain\r\n\r\nregion,revenue\r\n--${MULTIPART_BOUNDARY}--\r\n`,
+});
+
+function guestConversation(ctx: Context): Promise<ConversationFixture> {
+  conversationFixture ??= (async () => {
+    const { accessToken } = await ctx.login('acme', 'guest@acme.test');
+    const headers = { authorization: `Bearer ${accessToken}` };
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/conversations',
+      headers,
+      payload: { message: 'revenue by region last quarter' },
+    });
+    const { conversation, exchange } = created.json();
+    const uploaded = await t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversation.id}/attachments`,
+      ...multipartUpload(headers),
+    });
+    return {
+      id: conversation.id,
+      questionId: exchange.question.id,
+      answerId: exchange.answer.id,
+      attachmentId: uploaded.json().id,
+    };
+  })();
+  return conversationFixture;
+}
+
+// Declarations, not arrow constants: MATRIX above calls conversationRows() while this file loads.
+function ownerOnly(ok: number) {
+  return { admin: 403, analyst: 404, guest: ok, anonymous: 401, otherTenant: 404 };
+}
+function ownerOrAdmin(ok: number) {
+  return { admin: ok, analyst: 404, guest: ok, anonymous: 401, otherTenant: 404 };
+}
+const CONVERSATIONS = '/v1/conversations';
+
+function conversationRows(): Record<string, Entry> {
+  return {
+    'POST /v1/conversations': {
+      request: (ctx) => ({
+        method: 'POST',
+        url: CONVERSATIONS,
+        headers: ctx.auth,
+        payload: { title: 'matrix' },
+      }),
+      expect: signedIn(201),
+    },
+    'GET /v1/conversations': {
+      request: (ctx) => ({ url: `${CONVERSATIONS}?limit=5`, headers: ctx.auth }),
+      expect: signedIn(200),
+    },
+    'GET /v1/conversations/search': {
+      request: (ctx) => ({ url: `${CONVERSATIONS}/search?q=revenue`, headers: ctx.auth }),
+      expect: signedIn(200),
+    },
+    'GET /v1/conversations/:id': {
+      request: async (ctx) => ({
+        url: `${CONVERSATIONS}/${(await guestConversation(ctx)).id}`,
+        headers: ctx.auth,
+      }),
+      expect: ownerOrAdmin(200),
+    },
+    'PATCH /v1/conversations/:id': {
+      request: async (ctx) => ({
+        method: 'PATCH',
+        url: `${CONVERSATIONS}/${(await guestConversation(ctx)).id}`,
+        headers: ctx.auth,
+        payload: { title: `renamed by ${ctx.role}` },
+      }),
+      expect: ownerOnly(200),
+    },
+    'POST /v1/conversations/:id/messages': {
+      request: async (ctx) => ({
+        method: 'POST',
+        url: `${CONVERSATIONS}/${(await guestConversation(ctx)).id}/messages`,
+        headers: ctx.auth,
+        payload: { content: 'and units?' },
+      }),
+      expect: ownerOnly(201),
+    },
+    'POST /v1/conversations/:id/messages/:messageId/edit': {
+      request: async (ctx) => {
+        const fixture = await guestConversation(ctx);
+        return {
+          method: 'POST',
+          url: `${CONVERSATIONS}/${fixture.id}/messages/${fixture.questionId}/edit`,
+          headers: ctx.auth,
+          payload: { content: 'revenue by channel last quarter' },
+        };
+      },
+      expect: ownerOnly(201),
+    },
+    'POST /v1/conversations/:id/messages/:messageId/regenerate': {
+      request: async (ctx) => {
+        const fixture = await guestConversation(ctx);
+        return {
+          method: 'POST',
+          url: `${CONVERSATIONS}/${fixture.id}/messages/${fixture.answerId}/regenerate`,
+          headers: ctx.auth,
+        };
+      },
+      expect: ownerOnly(201),
+    },
+    'PUT /v1/conversations/:id/active-leaf': {
+      request: async (ctx) => {
+        const fixture = await guestConversation(ctx);
+        return {
+          method: 'PUT',
+          url: `${CONVERSATIONS}/${fixture.id}/active-leaf`,
+          headers: ctx.auth,
+          payload: { messageId: fixture.answerId },
+        };
+      },
+      expect: ownerOnly(200),
+    },
+    'POST /v1/conversations/:id/attachments': {
+      request: async (ctx) => ({
+        method: 'POST',
+        url: `${CONVERSATIONS}/${(await guestConversation(ctx)).id}/attachments`,
+        ...multipartUpload(ctx.auth),
+      }),
+      expect: ownerOnly(201),
+    },
+    'GET /v1/conversations/:id/attachments': {
+      request: async (ctx) => ({
+        url: `${CONVERSATIONS}/${(await guestConversation(ctx)).id}/attachments`,
+        headers: ctx.auth,
+      }),
+      expect: ownerOrAdmin(200),
+    },
+    'GET /v1/conversations/:id/attachments/:attachmentId': {
+      request: async (ctx) => {
+        const fixture = await guestConversation(ctx);
+        return {
+          url: `${CONVERSATIONS}/${fixture.id}/attachments/${fixture.attachmentId}`,
+          headers: ctx.auth,
+        };
+      },
+      expect: ownerOrAdmin(200),
+    },
+  };
+}
+
+/** Prometheus API routes (GET and form POST), remote write and OTLP; every tenant reads its own data. */
+function metricsRows(): Record<string, Entry> {
+  const read = { admin: 200, analyst: 200, guest: 403, anonymous: 401, otherTenant: 200 };
+  const rows: Record<string, Entry> = {};
+  for (const [path, query] of [
+    ['/api/v1/query', 'query=up'],
+    ['/api/v1/query_range', 'query=up&start=0&end=600&step=60'],
+    ['/api/v1/series', 'match[]=up'],
+    ['/api/v1/labels', ''],
+    ['/api/v1/label/:name/values', ''],
+    ['/api/v1/metadata', ''],
+  ] as const) {
+    const url = path.replace(':name', 'job');
+    rows[`GET ${path}`] = { request: (ctx) => ({ url: `${url}?${query}`, headers: ctx.auth }), expect: read };
+    rows[`POST ${path}`] = {
+      request: (ctx) => ({
+        method: 'POST',
+        url,
+        headers: { ...ctx.auth, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: query,
+      }),
+      expect: read,
+    };
+  }
+  rows['GET /api/v1/status/buildinfo'] = {
+    request: (ctx) => ({ url: '/api/v1/status/buildinfo', headers: ctx.auth }),
+    expect: read,
+  };
+  rows['POST /api/v1/write'] = {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/api/v1/write',
+      headers: {
+        ...ctx.auth,
+        'content-type': 'application/x-protobuf',
+        'content-encoding': 'snappy',
+        'x-prometheus-remote-write-version': '0.1.0',
+      },
+      payload: Buffer.from(
+        encodeWriteRequest([
+          {
+            labels: labelsFromRecord({ __name__: 'matrix_writes', caller: ctx.unique }),
+            samples: [{ t: Date.now(), v: 1 }],
+          },
+        ]),
+      ),
+    }),
+    expect: admin(204),
+  };
+  rows['POST /v1/metrics'] = {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/v1/metrics',
+      headers: ctx.auth,
+      payload: {
+        resourceMetrics: [
+          {
+            scopeMetrics: [
+              {
+                metrics: [
+                  {
+                    name: 'matrix_gauge',
+                    gauge: { dataPoints: [{ timeUnixNano: `${Date.now()}000000`, asDouble: 1 }] },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    }),
+    expect: admin(200),
+  };
+  return rows;
 }

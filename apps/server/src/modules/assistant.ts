@@ -1,4 +1,13 @@
-import { Answerer, askRoutes, seedDemoSales } from '@parley/assistant';
+import { join } from 'node:path';
+import {
+  Answerer,
+  askRoutes,
+  ConversationService,
+  ConversationStore,
+  conversationPlugin,
+  FilesystemFileStore,
+  seedDemoSales,
+} from '@parley/assistant';
 import { findTenant } from '@parley/iam';
 import type { ModuleFactory } from './module.js';
 
@@ -10,8 +19,17 @@ const DEMO_TENANTS = ['acme', 'globex'];
  * SQL over the tenant's warehouse, numbers + table + chart + narrative). Answers are cached in the
  * shared Redis per tenant and data version; version announcements over pub/sub keep every
  * process's in-memory cache current.
+ * Conversations (`/v1/conversations…`): message trees answered by the same Answerer, full-text
+ * search, and attachments stored under `<dataDir>/attachments`.
  */
-export const openAssistantModule: ModuleFactory = async ({ config, database, redis, clock, logger }) => {
+export const openAssistantModule: ModuleFactory = async ({
+  config,
+  database,
+  redis,
+  clock,
+  logger,
+  dataDir,
+}) => {
   const answerer = new Answerer({
     db: database.db,
     redis,
@@ -21,6 +39,14 @@ export const openAssistantModule: ModuleFactory = async ({ config, database, red
     cache: { ttlSeconds: Math.max(1, Math.round(config.PARLEY_SALES_CACHE_TTL / 1000)) },
   });
   await answerer.start();
+  const conversations = new ConversationService({
+    store: new ConversationStore(database.db),
+    files: new FilesystemFileStore(join(dataDir, 'attachments')),
+    answerer,
+    clock,
+    logger,
+    attachments: { maxBytes: config.PARLEY_ATTACHMENT_MAX_BYTES, mediaTypes: config.PARLEY_ATTACHMENT_TYPES },
+  });
   if (config.NODE_ENV === 'development') {
     const tenants = (await Promise.all(DEMO_TENANTS.map((slug) => findTenant(database.db, slug)))).filter(
       (t) => t !== undefined,
@@ -33,6 +59,9 @@ export const openAssistantModule: ModuleFactory = async ({ config, database, red
     name: 'assistant',
     plugin: async (app) => {
       await app.register(askRoutes(answerer));
+      await app.register(
+        conversationPlugin(conversations, { maxAttachmentBytes: config.PARLEY_ATTACHMENT_MAX_BYTES }),
+      );
     },
     close: () => answerer.close(),
   };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ConversationService } from '../conversations/service.js';
-import { auditAccess, callerOf } from './caller.js';
+import { auditAccess, auditAnswer, callerOf } from './caller.js';
 import {
   AttachmentIds,
   Conversation,
@@ -44,7 +44,11 @@ export function conversationRoutes(service: ConversationService): FastifyPluginA
           },
         },
       },
-      async (request, reply) => reply.code(201).send(await service.create(callerOf(request), request.body)),
+      async (request, reply) => {
+        const created = await service.create(callerOf(request), request.body);
+        if (created.exchange) auditAnswer(request, created.exchange.answer);
+        return reply.code(201).send(created);
+      },
     );
 
     app.get(
@@ -178,8 +182,11 @@ export function conversationRoutes(service: ConversationService): FastifyPluginA
           response: { 201: Exchange },
         },
       },
-      async (request, reply) =>
-        reply.code(201).send(await service.post(callerOf(request), request.params.id, request.body)),
+      async (request, reply) => {
+        const exchange = await service.post(callerOf(request), request.params.id, request.body);
+        auditAnswer(request, exchange.answer);
+        return reply.code(201).send(exchange);
+      },
     );
 
     app.post(
@@ -197,12 +204,12 @@ export function conversationRoutes(service: ConversationService): FastifyPluginA
           response: { 201: Exchange },
         },
       },
-      async (request, reply) =>
-        reply
-          .code(201)
-          .send(
-            await service.edit(callerOf(request), request.params.id, request.params.messageId, request.body),
-          ),
+      async (request, reply) => {
+        const { id, messageId } = request.params;
+        const exchange = await service.edit(callerOf(request), id, messageId, request.body);
+        auditAnswer(request, exchange.answer);
+        return reply.code(201).send(exchange);
+      },
     );
 
     app.post(
@@ -216,10 +223,15 @@ export function conversationRoutes(service: ConversationService): FastifyPluginA
           response: { 201: Exchange },
         },
       },
-      async (request, reply) =>
-        reply
-          .code(201)
-          .send(await service.regenerate(callerOf(request), request.params.id, request.params.messageId)),
+      async (request, reply) => {
+        const exchange = await service.regenerate(
+          callerOf(request),
+          request.params.id,
+          request.params.messageId,
+        );
+        auditAnswer(request, exchange.answer);
+        return reply.code(201).send(exchange);
+      },
     );
 
     app.put(

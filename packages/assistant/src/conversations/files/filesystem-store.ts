@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -34,7 +34,8 @@ export class FilesystemFileStore implements FileStore {
   async open(key: string): Promise<Readable> {
     // Opening first turns a missing file into a rejected promise rather than a stream error later.
     const handle = await open(this.pathOf(key), 'r');
-    return createReadStream('', { fd: handle.fd, autoClose: true });
+    // The stream owns the handle and closes it when it ends or is destroyed.
+    return handle.createReadStream();
   }
 
   async delete(key: string): Promise<void> {
