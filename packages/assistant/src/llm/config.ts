@@ -27,6 +27,24 @@ export const llmConfigSpec = {
     default: 30_000,
     description: 'How long an open LLM circuit waits before letting one probe call through',
   }),
+  PARLEY_LLM_CONCURRENCY: env.integer({
+    default: 4,
+    min: 0,
+    max: 1000,
+    description:
+      'Narrations this process runs at once from the llm queue (0: none; `parley worker` runs them)',
+  }),
+  PARLEY_LLM_QUEUE_MAX_WAITING: env.integer({
+    default: 500,
+    min: 1,
+    max: 1_000_000,
+    description: 'Waiting narrations beyond which the llm queue counts as saturated',
+  }),
+  PARLEY_LLM_QUEUE_SATURATED: env.oneOf(['degrade', 'reject'], {
+    default: 'degrade',
+    description:
+      'When the llm queue is saturated: answer at once with the built-in narrative, or refuse with 503 and Retry-After',
+  }),
 };
 
 export type LlmConfig = ConfigOf<typeof llmConfigSpec>;

@@ -1,2 +1,3 @@
 export * from './events.js';
 export * from './narration-tasks.js';
+export * from './open.js';

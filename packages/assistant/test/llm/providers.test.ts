@@ -1,7 +1,9 @@
+import { loadConfig } from '@parley/kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BreakerState,
   builtInAnalyst,
+  llmConfigSpec,
   type NarrationEvent,
   OpenAiCompatibleProvider,
   openNarrator,
@@ -111,14 +113,7 @@ describe('LLM providers against a local OpenAI-compatible server', () => {
   });
 
   it('uses the built-in analyst when no LLM is configured', () => {
-    const narrator = openNarrator({
-      PARLEY_LLM_BASE_URL: undefined,
-      PARLEY_LLM_MODEL: 'm',
-      PARLEY_LLM_API_KEY: undefined,
-      PARLEY_LLM_TIMEOUT: 1000,
-      PARLEY_LLM_BREAKER_FAILURE_RATE: 50,
-      PARLEY_LLM_BREAKER_HALF_OPEN_AFTER: 1000,
-    });
+    const narrator = openNarrator(loadConfig(llmConfigSpec, {}));
     expect(narrator).toBe(builtInAnalyst);
   });
 });
