@@ -9,6 +9,7 @@ export {
   XORChunk,
   XORIterator,
 } from './chunkenc/xor.js';
+export { metricsConfigSpec } from './config.js';
 export { AppendError, Head, type HeadLimits, type HeadOptions } from './head.js';
 export { Matcher, type MatchType } from './index/matchers.js';
 export { ExpositionError, parseExposition } from './ingest/exposition.js';
@@ -24,6 +25,7 @@ export {
   type WriteRequest,
 } from './ingest/remote-write.js';
 export {
+  type Fetcher,
   type RelabelRule,
   relabel,
   type ScrapeConfig,

@@ -78,6 +78,15 @@ export function relabel(labels: Labels, rules: readonly RelabelRule[]): Labels |
 
 const ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3,*/*;q=0.1';
 
+/**
+ * How a target is fetched: `fetch` by default. A server scraping its own `/metrics` can answer
+ * in-process instead (no listening address needed, no socket).
+ */
+export type Fetcher = (
+  url: string,
+  init: { headers: Record<string, string>; signal: AbortSignal },
+) => Promise<Response>;
+
 export class Scraper {
   private readonly timers: NodeJS.Timeout[] = [];
   /** Series written by the previous scrape of each target, to mark the vanished ones stale. */
@@ -87,6 +96,7 @@ export class Scraper {
     private readonly db: Tsdb,
     private readonly configs: readonly ScrapeConfig[],
     private readonly clock: Clock = { now: () => Date.now() },
+    private readonly fetcher: Fetcher = fetch,
   ) {}
 
   start(): void {
@@ -119,7 +129,7 @@ export class Scraper {
     let result: ScrapeResult;
     const app = this.db.appender();
     try {
-      const res = await fetch(target, {
+      const res = await this.fetcher(target, {
         headers: { accept: ACCEPT },
         signal: AbortSignal.timeout(config.timeoutMs ?? 10_000),
       });
