@@ -2,6 +2,7 @@ import { conversationConfigSpec, salesConfigSpec } from '@parley/assistant';
 import { flagsConfigSpec } from '@parley/flags';
 import { iamConfigSpec } from '@parley/iam';
 import { type ConfigOf, env, loadConfig } from '@parley/kit';
+import { metricsConfigSpec } from '@parley/metrics';
 import { MODULE_NAMES } from './modules/index.js';
 
 /** Every environment variable the server reads. The README's configuration table is generated from this. */
@@ -60,6 +61,7 @@ export const serverConfigSpec = {
   ...salesConfigSpec,
   ...conversationConfigSpec,
   ...flagsConfigSpec,
+  ...metricsConfigSpec,
 };
 
 export type ServerConfig = ConfigOf<typeof serverConfigSpec>;

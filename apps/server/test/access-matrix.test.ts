@@ -1,4 +1,5 @@
 import { findTenant, seedDemo } from '@parley/iam';
+import { encodeWriteRequest, labelsFromRecord } from '@parley/metrics';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODULE_NAMES } from '../src/modules/index.js';
@@ -185,6 +186,7 @@ const MATRIX: Record<string, Entry> = {
     expect: signedIn(200),
   },
   ...flagsRows(),
+  ...metricsRows(),
   ...conversationRows(),
 };
 
@@ -738,4 +740,80 @@ function conversationRows(): Record<string, Entry> {
       expect: ownerOrAdmin(200),
     },
   };
+}
+
+/** Prometheus API routes (GET and form POST), remote write and OTLP; every tenant reads its own data. */
+function metricsRows(): Record<string, Entry> {
+  const read = { admin: 200, analyst: 200, guest: 403, anonymous: 401, otherTenant: 200 };
+  const rows: Record<string, Entry> = {};
+  for (const [path, query] of [
+    ['/api/v1/query', 'query=up'],
+    ['/api/v1/query_range', 'query=up&start=0&end=600&step=60'],
+    ['/api/v1/series', 'match[]=up'],
+    ['/api/v1/labels', ''],
+    ['/api/v1/label/:name/values', ''],
+    ['/api/v1/metadata', ''],
+  ] as const) {
+    const url = path.replace(':name', 'job');
+    rows[`GET ${path}`] = { request: (ctx) => ({ url: `${url}?${query}`, headers: ctx.auth }), expect: read };
+    rows[`POST ${path}`] = {
+      request: (ctx) => ({
+        method: 'POST',
+        url,
+        headers: { ...ctx.auth, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: query,
+      }),
+      expect: read,
+    };
+  }
+  rows['GET /api/v1/status/buildinfo'] = {
+    request: (ctx) => ({ url: '/api/v1/status/buildinfo', headers: ctx.auth }),
+    expect: read,
+  };
+  rows['POST /api/v1/write'] = {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/api/v1/write',
+      headers: {
+        ...ctx.auth,
+        'content-type': 'application/x-protobuf',
+        'content-encoding': 'snappy',
+        'x-prometheus-remote-write-version': '0.1.0',
+      },
+      payload: Buffer.from(
+        encodeWriteRequest([
+          {
+            labels: labelsFromRecord({ __name__: 'matrix_writes', caller: ctx.unique }),
+            samples: [{ t: Date.now(), v: 1 }],
+          },
+        ]),
+      ),
+    }),
+    expect: admin(204),
+  };
+  rows['POST /v1/metrics'] = {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/v1/metrics',
+      headers: ctx.auth,
+      payload: {
+        resourceMetrics: [
+          {
+            scopeMetrics: [
+              {
+                metrics: [
+                  {
+                    name: 'matrix_gauge',
+                    gauge: { dataPoints: [{ timeUnixNano: `${Date.now()}000000`, asDouble: 1 }] },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    }),
+    expect: admin(200),
+  };
+  return rows;
 }

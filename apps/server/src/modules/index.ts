@@ -1,5 +1,6 @@
 import { openAssistantModule } from './assistant.js';
 import { openFlagsModule } from './flags.js';
+import { openMetricsModule } from './metrics.js';
 import type { ModuleContext, ModuleFactory, ServerModule } from './module.js';
 
 export type { ModuleContext, ModuleFactory, ServerModule } from './module.js';
@@ -8,6 +9,7 @@ export type { ModuleContext, ModuleFactory, ServerModule } from './module.js';
 export const MODULE_FACTORIES = {
   assistant: openAssistantModule,
   flags: openFlagsModule,
+  metrics: openMetricsModule,
 } satisfies Record<string, ModuleFactory>;
 
 export type ModuleName = keyof typeof MODULE_FACTORIES;
