@@ -1,5 +1,6 @@
 import { load } from 'lua-redis-wasm';
 import { REDIS_VERSION } from '../commands/connection.js';
+import { ReplyError } from '../errors.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import { AbiEncoder, encodeResp, writeAbi } from './abi.js';
 
@@ -27,6 +28,8 @@ export interface ScriptFailure {
 const FUEL_PER_MS = 200_000;
 const MAX_FUEL = 2 ** 31 - 1;
 const REPLY_SCRIPT_ERROR = 0x06;
+const VM_OUT_OF_MEMORY =
+  'ERR The script ran out of Lua memory (64 MB); it was stopped and the Lua VM restarted (writes it made are kept)';
 
 /**
  * The raw exports of the pinned lua-redis-wasm 1.5.0 (not in its typings). The package's own
@@ -39,6 +42,8 @@ interface WasmExports {
   _alloc(size: number): number;
   _free_mem(ptr: number): void;
   _set_limits(maxFuel: number, maxReplyBytes: number, maxArgBytes: number): void;
+  /** Closes the Lua state and opens a fresh one (the C heap outside Lua is kept). */
+  _reset(): number;
   /** PtrLen eval_with_args(script, len, args, len, numkeys), returned through `ret` (sret). */
   _eval_with_args(
     ret: number,
@@ -94,8 +99,11 @@ class LuaVm {
   private argsCap = 0;
   /** Address of the store's Lua Table struct. */
   private store = 0;
-  /** sha → the call chunk in WASM memory, and how many engines hold the script. */
-  private readonly scripts = new Map<string, { ptr: number; length: number; holders: number }>();
+  /** sha → the body, its call chunk in WASM memory, and how many engines hold the script. */
+  private readonly scripts = new Map<
+    string,
+    { body: string; ptr: number; length: number; holders: number }
+  >();
 
   constructor(private readonly wasm: WasmExports) {
     this.heap = Buffer.from(wasm.HEAPU8.buffer, wasm.HEAPU8.byteOffset, wasm.HEAPU8.byteLength);
@@ -118,7 +126,7 @@ class LuaVm {
     const chunk = `return (${STORE}['${sha}']())`;
     const ptr = this.wasm._alloc(chunk.length);
     this.heap.write(chunk, ptr, 'latin1');
-    this.scripts.set(sha, { ptr, length: chunk.length, holders: 1 });
+    this.scripts.set(sha, { body, ptr, length: chunk.length, holders: 1 });
     return null;
   }
 
@@ -199,7 +207,15 @@ class LuaVm {
     out: ReplyWriter,
   ): ScriptFailure | null {
     const argsLength = this.encodeArgs(keys, args);
-    this.wasm._eval_with_args(this.ret, chunk, chunkLength, this.argsPtr, argsLength, keys.length);
+    try {
+      this.wasm._eval_with_args(this.ret, chunk, chunkLength, this.argsPtr, argsLength, keys.length);
+    } catch (error) {
+      // The build cannot grow its 64 MB heap: a failed allocation aborts out of the VM (no Lua
+      // "not enough memory"), leaving the Lua state mid-call. Start it afresh, scripts included.
+      if (!(error instanceof Error) || error.name !== 'RuntimeError') throw error;
+      this.restart();
+      throw new ReplyError(VM_OUT_OF_MEMORY);
+    }
     const heap = this.heap;
     const ptr = heap.readUInt32LE(this.ret);
     const length = heap.readUInt32LE(this.ret + 4);
@@ -239,6 +255,14 @@ class LuaVm {
         at += heap.write(item, at, 'latin1');
       }
     return size;
+  }
+
+  /** A fresh Lua state, with the store and every known script defined again. */
+  private restart(): void {
+    if (this.wasm._reset() !== 0) throw new Error('lua-redis-wasm: the Lua VM could not be restarted');
+    this.fuel = -1;
+    this.createStore();
+    for (const [sha, script] of this.scripts) this.writeStore(DEFINE, [sha, script.body]);
   }
 
   /** Runs one of the store-writing chunks with the store made writable for its duration. */

@@ -113,6 +113,17 @@ describe('scripting on Parley cache', () => {
     }
   });
 
+  it('stops a script that fills the Lua heap, restarts the VM and keeps the cached scripts', async () => {
+    const redis = h.client();
+    const sha = (await redis.script('LOAD', 'return ARGV[1]')) as string;
+    await expect(redis.eval('local t = {} for i = 1, 1e7 do t[i] = i end return #t', 0)).rejects.toThrow(
+      /^ERR The script ran out of Lua memory/,
+    );
+    expect(await redis.evalsha(sha, 0, 'still here')).toBe('still here');
+    expect(await redis.eval('local t = {} for i = 1, 1e5 do t[i] = i end return #t', 0)).toBe(100000);
+    await expect(redis.eval('x = 1', 0)).rejects.toThrow(/Attempt to modify a readonly table/);
+  });
+
   it('lists the scripting commands in COMMAND with their keys', async () => {
     const redis = h.client();
     expect(await redis.call('command', 'getkeys', 'eval', 'return 1', '2', 'a', 'b', 'c')).toEqual([
