@@ -10,7 +10,7 @@ import { ANALYTICS_INTENTS, type AnalyticsIntent, PlanError, type QueryPlan } fr
 import { planQuery, requiredPermissions } from '../semantic/planner.js';
 import { extractSlots } from '../slots/extract.js';
 import { AnswerCache, type AnswerCacheOptions } from './cache.js';
-import { type AnswerTable, present } from './present.js';
+import type { AnswerTable } from './present.js';
 import {
   ADMIN_TEXT,
   denialText,
@@ -164,8 +164,8 @@ export class Answerer {
       return { kind: 'denied', text: denialText(missing), plan, missingPermissions: missing };
     }
     if (intent === 'report_request') return { kind: 'task_required', text: REPORT_TEXT, plan, dataVersion };
-    const { value } = await this.warehouse.result(tenantId, dataVersion, plan);
-    return { kind: 'answer', ...present(plan, value), plan, dataVersion };
+    const { value } = await this.warehouse.presentation(tenantId, dataVersion, plan);
+    return { kind: 'answer', ...value, plan, dataVersion };
   }
 
   /** A failed audit write is logged; the question stays refused either way. */

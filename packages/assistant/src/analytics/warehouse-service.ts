@@ -6,7 +6,8 @@ import { Gazetteer } from '../slots/gazetteer.js';
 import { type RefreshResult, refreshSales } from '../warehouse/refresh.js';
 import { readDataVersion } from '../warehouse/version.js';
 import type { AnswerCache, CacheSource } from './cache.js';
-import { type PlanResult, runPlan } from './run.js';
+import { type Presentation, present } from './present.js';
+import { runPlan } from './run.js';
 import { readDimensionValues } from './values.js';
 
 /** Gazetteers kept in memory (one per tenant and data version). */
@@ -47,15 +48,18 @@ export class SalesWarehouse {
     return gazetteer;
   }
 
-  /** The plan's numbers at a data version: cached, computed at most once per key at a time. */
-  result(
+  /**
+   * The plan's answer (numbers as text, table and chart) at a data version: cached as presented,
+   * so a hit costs a lookup, and computed at most once per key at a time.
+   */
+  presentation(
     tenantId: string,
     version: number,
     plan: QueryPlan,
-  ): Promise<{ value: PlanResult; source: CacheSource }> {
+  ): Promise<{ value: Presentation; source: CacheSource }> {
     const digest = createHash('sha256').update(JSON.stringify(plan)).digest('base64url').slice(0, 32);
-    return this.cache.getOrCompute(tenantId, this.cache.key(tenantId, version, digest), () =>
-      withTenant(this.db, tenantId, (tx) => runPlan(tx, tenantId, plan)),
+    return this.cache.getOrCompute(tenantId, this.cache.key(tenantId, version, digest), async () =>
+      present(plan, await withTenant(this.db, tenantId, (tx) => runPlan(tx, tenantId, plan))),
     );
   }
 
