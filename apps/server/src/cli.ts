@@ -7,6 +7,7 @@ import { loadServerConfig, type ServerConfig } from './config.js';
 import { registerIamCommands } from './iam-cli.js';
 import { databaseOptions, startServer, stopOnSignals } from './main.js';
 import { VERSION } from './version.js';
+import { startWorker, WORKER_QUEUES, type WorkerQueue } from './worker.js';
 
 function configOrExit(): ServerConfig {
   try {
@@ -56,6 +57,31 @@ program
   .action(async () => {
     // redis-server's own argument grammar (values may hold several words), so the raw argv.
     await runCacheServerCli(process.argv.slice(process.argv.indexOf('cache-server') + 1));
+  });
+
+program
+  .command('worker')
+  .description('Run queue workers only (no HTTP): the slow path scaled apart from the servers')
+  .option(
+    '--queues <names>',
+    `comma-separated queues to work: ${WORKER_QUEUES.join(', ')}`,
+    WORKER_QUEUES.join(','),
+  )
+  .action(async (options: { queues: string }) => {
+    const config = configOrExit();
+    const queues = options.queues.split(',').map((q) => q.trim());
+    const unknown = queues.filter((q) => !(WORKER_QUEUES as readonly string[]).includes(q));
+    if (unknown.length > 0) {
+      process.stderr.write(
+        `parley: unknown queue ${unknown.join(', ')}; known: ${WORKER_QUEUES.join(', ')}\n`,
+      );
+      process.exit(2);
+    }
+    const logger = createLogger({ level: config.LOG_LEVEL, name: 'parley-worker' });
+    const worker = await startWorker(config, queues as WorkerQueue[], logger);
+    const stop = () => void worker.stop().then(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
   });
 
 registerIamCommands(program, configOrExit);

@@ -1,4 +1,4 @@
-import { conversationConfigSpec, salesConfigSpec } from '@parley/assistant';
+import { conversationConfigSpec, llmConfigSpec, salesConfigSpec } from '@parley/assistant';
 import { flagsConfigSpec } from '@parley/flags';
 import { iamConfigSpec } from '@parley/iam';
 import { type ConfigOf, env, loadConfig } from '@parley/kit';
@@ -60,6 +60,7 @@ export const serverConfigSpec = {
   ...iamConfigSpec,
   ...salesConfigSpec,
   ...conversationConfigSpec,
+  ...llmConfigSpec,
   ...flagsConfigSpec,
   ...metricsConfigSpec,
 };

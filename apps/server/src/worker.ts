@@ -1,0 +1,44 @@
+import { resolve } from 'node:path';
+import { openNarrationTasks } from '@parley/assistant';
+import type { Logger } from '@parley/kit';
+import { Redis } from 'ioredis';
+import type { ServerConfig } from './config.js';
+import { embeddedCacheUrl } from './redis.js';
+
+/** The queues a `parley worker` process can serve. */
+export const WORKER_QUEUES = ['llm'] as const;
+export type WorkerQueue = (typeof WORKER_QUEUES)[number];
+
+export interface RunningWorker {
+  stop(): Promise<void>;
+}
+
+/**
+ * A process that only works queues: the slow path scaled apart from the HTTP servers. It needs the
+ * Redis the servers use: REDIS_URL, or the embedded cache of a `parley start` on this data directory.
+ */
+export async function startWorker(
+  config: ServerConfig,
+  queues: readonly WorkerQueue[],
+  logger: Logger,
+): Promise<RunningWorker> {
+  const url = config.REDIS_URL ?? embeddedCacheUrl(resolve(config.PARLEY_DATA_DIR));
+  if (!url)
+    throw new Error(
+      'no Redis to take jobs from: set REDIS_URL, or run `parley start` on the same PARLEY_DATA_DIR',
+    );
+  if (config.PARLEY_LLM_CONCURRENCY === 0)
+    throw new Error('PARLEY_LLM_CONCURRENCY is 0: this worker would run nothing');
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+  const tasks = queues.includes('llm')
+    ? await openNarrationTasks({ config, redis, prefix: config.PARLEY_REDIS_PREFIX, logger })
+    : undefined;
+  logger.info({ queues, concurrency: config.PARLEY_LLM_CONCURRENCY }, 'parley worker is running');
+  return {
+    async stop() {
+      await tasks?.close();
+      redis.disconnect();
+    },
+  };
+}
