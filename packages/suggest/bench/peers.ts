@@ -1,8 +1,9 @@
 import { Charset, Index } from 'flexsearch';
 import MiniSearch from 'minisearch';
-import { DEFAULT_TYPO_POLICY, maxEditsFor } from '../src/fuzzy/policy.js';
+import { DEFAULT_TYPO_POLICY, maxEditsFor, type TypoPolicy } from '../src/fuzzy/policy.js';
 import type { IndexEntry } from '../src/index/builder.js';
 import { buildIndex } from '../src/index/builder.js';
+import type { PrefixIndex } from '../src/index/prefix-index.js';
 import { complete } from '../src/lookup.js';
 import { parseQuery } from '../src/query.js';
 
@@ -12,12 +13,19 @@ export interface Engine {
   search(typed: string, limit: number): string[];
 }
 
-export function parley(entries: IndexEntry[]): Engine & { index: ReturnType<typeof buildIndex> } {
-  const index = buildIndex(entries);
+export function parley(entries: IndexEntry[]): Engine & { index: PrefixIndex } {
+  return parleyOn(buildIndex(entries));
+}
+
+/** Parley on an index already built, with a typo policy (default: the product's). */
+export function parleyOn(
+  index: PrefixIndex,
+  policy: TypoPolicy = DEFAULT_TYPO_POLICY,
+): Engine & { index: PrefixIndex } {
   return {
     name: 'parley',
     index,
-    search: (typed, limit) => complete(index, parseQuery(typed), limit).map((c) => index.text(c.id)),
+    search: (typed, limit) => complete(index, parseQuery(typed), limit, policy).map((c) => index.text(c.id)),
   };
 }
 

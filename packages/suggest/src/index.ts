@@ -2,6 +2,7 @@ export * from './api/index.js';
 export * from './blocklist.js';
 export * from './cache.js';
 export * from './client/index.js';
+export * from './config.js';
 export * from './corpus/index.js';
 export * from './fuzzy/index.js';
 export * from './index/index.js';
