@@ -92,4 +92,24 @@ describe.skipIf(!adminUrl)('two server processes sharing PostgreSQL and Redis', 
     expect(statuses.filter((s) => s === 200)).toHaveLength(100);
     expect(statuses.slice(100).every((s) => s === 429)).toBe(true);
   });
+
+  it('concurrent requests to both processes leave one verifiable audit chain per tenant', async () => {
+    const login = await fetch(`${bases[1]}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'acme', email: 'admin@acme.test', password: PASSWORD }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const statuses = await Promise.all(
+      Array.from({ length: 80 }, (_, i) =>
+        fetch(`${bases[i % 2]}/v1/users`, { headers: { authorization: `Bearer ${accessToken}` } }).then(
+          (res) => res.status,
+        ),
+      ),
+    );
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'audit', 'verify'], { env });
+    expect(stdout).not.toMatch(/BROKEN/);
+    expect(stdout).toMatch(/^ok/m);
+  });
 });

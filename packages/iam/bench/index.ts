@@ -154,12 +154,20 @@ const suite: BenchSuite = {
     // rounds with the same connections, medians over rounds (see http-comparison.ts).
     const bare = Fastify();
     bare.get('/bare', async () => ({ ok: true }));
-    const app = Fastify();
-    installProblemHandlers(app);
-    requireDeclaredAccess(app);
-    installAccessControl(app, iam);
-    await app.register(iamRoutes(iam));
-    app.get('/bench', { config: { permission: 'reports:generate' } }, async () => ({ ok: true }));
+    const protectedApp = (owner: Iam, path: string) => {
+      const app = Fastify();
+      installProblemHandlers(app);
+      requireDeclaredAccess(app);
+      installAccessControl(app, owner);
+      app.register(iamRoutes(owner)); // a realistic router; loaded by app.ready()
+      app.get(path, { config: { permission: 'reports:generate' } }, async () => ({ ok: true }));
+      return app;
+    };
+    const app = protectedApp(iam, '/bench');
+    // A breakdown probe, not a product setting: the same pipeline with the audit write skipped,
+    // to show how much of the difference is the audit commit.
+    const withoutAudit = Object.create(iam, { audit: { value: { append: async () => {} } } }) as Iam;
+    const unaudited = protectedApp(withoutAudit, '/unaudited/bench');
     const plan = {
       rounds: quick ? 3 : 7,
       connections: 50,
@@ -168,15 +176,21 @@ const suite: BenchSuite = {
     };
     try {
       log(
-        `bare vs protected on ${database.kind}, ${stateKind} state: ${plan.rounds} alternating rounds of ${plan.durationSeconds}s`,
+        `bare, unaudited probe and protected on ${database.kind}, ${stateKind} state: ${plan.rounds} alternating rounds of ${plan.durationSeconds}s`,
       );
       const { rounds, medians, ratios } = await compareRoutes({
         apps: [
           { prefix: '/bare', app: bare },
+          { prefix: '/unaudited', app: unaudited },
           { prefix: '/', app },
         ],
         targets: (origin) => [
           { name: 'bare', url: `${origin}/bare` },
+          {
+            name: 'unaudited',
+            url: `${origin}/unaudited/bench`,
+            headers: { authorization: `Bearer ${pair.accessToken}` },
+          },
           {
             name: 'protected',
             url: `${origin}/bench`,
@@ -192,10 +206,13 @@ const suite: BenchSuite = {
         );
       const full = medians.protected!;
       const base = medians.bare!;
-      const ratio = ratios.protected!;
-      log(
-        `median per-round ratios protected/bare: req/s ${ratio.requestsPerSecond.toFixed(2)}, p50 ${ratio.p50.toFixed(2)}, p95 ${ratio.p95.toFixed(2)}`,
-      );
+      for (const name of ['protected', 'unaudited']) {
+        const ratio = ratios[name]!;
+        log(
+          `median per-round ratio ${name}/bare: req/s ${ratio.requestsPerSecond.toFixed(2)}, p50 ${ratio.p50.toFixed(2)}, p95 ${ratio.p95.toFixed(2)}`,
+        );
+      }
+      const probe = medians.unaudited!;
       const peer = (value: number) => ({ name: 'bare route, same server', value });
       rows.push(
         {
@@ -214,9 +231,24 @@ const suite: BenchSuite = {
           peer: peer(base.p95),
           goal: { ratio: 1 / 3 },
         },
+        {
+          name: 'same pipeline, audit write skipped (probe) req/s',
+          value: probe.requestsPerSecond,
+          unit: 'req/s',
+          better: 'higher',
+          peer: peer(base.requestsPerSecond),
+        },
+        {
+          name: 'same pipeline, audit write skipped (probe) p95',
+          value: probe.p95,
+          unit: 'ms',
+          better: 'lower',
+          peer: peer(base.p95),
+        },
       );
     } finally {
       await app.close();
+      await unaudited.close();
       await bare.close();
       await iam.close();
       await closeState();

@@ -213,11 +213,16 @@ describe('two writers on one chain', () => {
         action: `a${i}`,
         decision: 'allow',
       });
-    // Waves: after the first, each writer chains onto a head the other one has moved meanwhile.
-    for (let wave = 0; wave < 4; wave++)
-      await Promise.all(Array.from({ length: 40 }, (_, i) => append(wave * 40 + i)));
+    // A stream, not one burst: batches keep going out on both writers (two on the wire each),
+    // each chained onto a head the other writer keeps moving.
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < 200; i++) {
+      pending.push(append(i));
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(pending);
     const report = await verifyChain(t.database.db, tenant.id);
-    expect(report).toEqual({ tenantId: tenant.id, records: 161, ok: true });
+    expect(report).toEqual({ tenantId: tenant.id, records: 201, ok: true });
     await t.close();
   });
 });

@@ -48,6 +48,8 @@ interface Chain {
    * when unknown (start, a failure, another process appended): the next batch asks the database.
    */
   tail: ChainHead | undefined;
+  /** The newest batch sent: settles with the head after it, or undefined if it failed. */
+  newest: Promise<ChainHead | undefined> | undefined;
 }
 
 /** Records per INSERT: bounds one statement's size and one failure's blast radius. */
@@ -79,7 +81,7 @@ export class AuditLog {
     return new Promise<void>((resolve, reject) => {
       let chain = this.chains.get(tenantId);
       if (!chain) {
-        chain = { queue: [], inFlight: 0, tail: undefined };
+        chain = { queue: [], inFlight: 0, tail: undefined, newest: undefined };
         this.chains.set(tenantId, chain);
       }
       chain.queue.push({ entry, time: new Date(this.clock.now()), resolve, reject });
@@ -97,7 +99,9 @@ export class AuditLog {
       const chained = expected ? this.chain(tenantId, batch, expected) : undefined;
       chain.tail = chained?.last;
       chain.inFlight += 1;
-      this.write(tenantId, batch, expected, chained).then(
+      const written = this.write(tenantId, batch, expected, chained, chain.newest);
+      chain.newest = written.catch(() => undefined);
+      written.then(
         (committed) => {
           chain.inFlight -= 1;
           // Re-chained batches moved the head elsewhere: trust the database's answer, once idle.
@@ -114,7 +118,10 @@ export class AuditLog {
         },
       );
     }
-    if (chain.queue.length === 0 && chain.inFlight === 0 && !chain.tail) this.chains.delete(tenantId);
+    if (chain.queue.length === 0 && chain.inFlight === 0) {
+      chain.newest = undefined;
+      if (!chain.tail) this.chains.delete(tenantId);
+    }
   }
 
   /** Commits one batch; resolves with the chain head after it. */
@@ -123,16 +130,27 @@ export class AuditLog {
     batch: Pending[],
     expected: ChainHead | undefined,
     chained: ReturnType<AuditLog['chain']> | undefined,
+    previous: Promise<ChainHead | undefined> | undefined,
   ): Promise<ChainHead> {
     if (expected && chained) {
       // The usual case: one statement, its own transaction.
-      const [actual] = await queryRows<{ head_seq: string | number; head_hash: string }>(
-        this.db,
-        sql`SELECT head_seq, head_hash FROM parley_audit_append_in_tenant(${tenantId}, ${expected.seq}, ${expected.hash}, ${JSON.stringify(chained.rows)}::jsonb)`,
-      );
-      if (!actual) return chained.last;
+      if (await this.appendAt(tenantId, expected, chained.rows)) return chained.last;
+      // The previous batch travels on another connection and may reach the lock after this one:
+      // once it has committed where this batch expects, the same statement goes through.
+      const before = previous && (await previous);
+      if (before && before.seq === expected.seq && before.hash === expected.hash)
+        if (await this.appendAt(tenantId, expected, chained.rows)) return chained.last;
     }
     return this.rechainAndWrite(tenantId, batch);
+  }
+
+  /** One statement: inserts the rows if the chain head is `expected`; false when it is not. */
+  private async appendAt(tenantId: string, expected: ChainHead, rows: unknown[]): Promise<boolean> {
+    const [actual] = await queryRows<{ head_seq: string | number }>(
+      this.db,
+      sql`SELECT head_seq FROM parley_audit_append_in_tenant(${tenantId}, ${expected.seq}, ${expected.hash}, ${JSON.stringify(rows)}::jsonb)`,
+    );
+    return actual === undefined;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type Clock, newId } from '@parley/kit';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { type KeyRing, SIGNING_ALG } from './signing-keys.js';
@@ -94,7 +94,7 @@ export class AccessTokens {
    * secret); `typ`, `iss`, `aud`, `exp`, `nbf` checked; every claim Parley relies on present.
    */
   async verify(token: string): Promise<AccessClaims> {
-    const digest = createHash('sha256').update(token).digest('base64url');
+    const digest = hash('sha256', token, 'base64url');
     const cached = this.verified.get(digest);
     if (cached) {
       this.verified.delete(digest);
