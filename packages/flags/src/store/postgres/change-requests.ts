@@ -48,19 +48,13 @@ export async function createChangeRequest(
   now: Date,
 ): Promise<ChangeRequestView> {
   requireProtected(environment);
-  const baseVersion = checkInput(definitions, input);
   const [row] = await tx
     .insert(flagChangeRequests)
     .values({
       id: newId(),
       tenantId,
       environmentId: environment.id,
-      subject: input.subject,
-      key: input.key,
-      operation: input.operation,
-      definition: input.operation === 'put' ? input.definition : null,
-      baseVersion,
-      applyAt: input.applyAt ? new Date(input.applyAt) : null,
+      ...proposal(definitions, input),
       author,
       createdAt: now,
       updatedAt: now,
@@ -91,16 +85,10 @@ export async function editChangeRequest(
     throw problems.preconditionFailed(
       `change request is at revision ${row.revision}, not ${expectedRevision}; reload it and edit again`,
     );
-  const baseVersion = checkInput(definitions, input);
   const [updated] = await tx
     .update(flagChangeRequests)
     .set({
-      subject: input.subject,
-      key: input.key,
-      operation: input.operation,
-      definition: input.operation === 'put' ? input.definition : null,
-      baseVersion,
-      applyAt: input.applyAt ? new Date(input.applyAt) : null,
+      ...proposal(definitions, input),
       revision: row.revision + 1,
       updatedAt: now,
     })
@@ -212,8 +200,20 @@ function requireProtected(environment: EnvironmentRow): void {
     throw problems.conflict('the environment is not protected: change its flags directly');
 }
 
+/** The stored columns of a proposed change, validated against the environment now. */
+function proposal(definitions: Definitions, input: ChangeRequestInput) {
+  return {
+    subject: input.subject,
+    key: input.key,
+    operation: input.operation,
+    definition: input.operation === 'put' ? input.definition : null,
+    baseVersion: currentVersionIfValid(definitions, input),
+    applyAt: input.applyAt ? new Date(input.applyAt) : null,
+  };
+}
+
 /** Validates the proposed change against the environment now; returns the subject's current version. */
-function checkInput(definitions: Definitions, input: ChangeRequestInput): number {
+function currentVersionIfValid(definitions: Definitions, input: ChangeRequestInput): number {
   const current = (input.subject === 'flag' ? definitions.flags : definitions.segments).get(input.key);
   if (input.operation === 'delete') {
     if (!current) throw problems.notFound(`${input.subject} '${input.key}' not found`);
