@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { BenchOptions, BenchRow } from '@parley/kit/bench';
+import { type BenchOptions, type BenchRow, median } from '@parley/kit/bench';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -68,12 +68,6 @@ interface Measure {
   goal?: number;
   /** One figure for the server on `port`. */
   rate(port: number): Promise<number>;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /**
