@@ -1,12 +1,20 @@
 import { Worker } from 'node:worker_threads';
+import { openDatabase, tenants } from '@parley/db';
+import { newId } from '@parley/kit';
 import type { BenchRow } from '@parley/kit/bench';
 import { summarize } from '@parley/kit/bench';
 import Fastify from 'fastify';
+import { Redis } from 'ioredis';
 import { flagsDeliveryPlugin } from '../src/api/index.js';
 import type { Flag } from '../src/model/index.js';
-import { InMemoryFlagStore } from '../src/store/index.js';
+import {
+  type EnvironmentRef,
+  type FlagStore,
+  InMemoryFlagStore,
+  PgFlagStore,
+  RedisChangeBus,
+} from '../src/store/index.js';
 
-const env = { tenantId: 'bench', project: 'p', environment: 'production' };
 const KEY = 'bench-server-key';
 const clock = () => performance.timeOrigin + performance.now();
 
@@ -30,11 +38,62 @@ function flag(on: boolean): Flag {
   };
 }
 
+/** A store the benchmark can count the open streams of. */
+type CountedStore = FlagStore & { subscriberCount(env: EnvironmentRef): number };
+
+interface Node {
+  store: CountedStore;
+  env: EnvironmentRef;
+  key: string;
+  close(): Promise<void>;
+}
+
+/** The in-memory store: the node's own fan-out, no database. */
+async function memoryNode(): Promise<Node> {
+  const env = { tenantId: 'bench', project: 'p', environment: 'production' };
+  const store = new InMemoryFlagStore();
+  for (let i = 0; i < 50; i++) await store.putFlag(env, { ...flag(true), key: `filler-${i}` });
+  await store.putFlag(env, flag(true));
+  return { store, env, key: KEY, close: async () => undefined };
+}
+
 /**
- * One node (Fastify + the delivery plugin + an in-memory store) on this thread; N SSE subscribers
- * on worker threads (FLAGS_BENCH_WORKERS, default 2 quick / 4 full). A flag is written to the store and the time until each subscriber has it is
- * recorded: `raw` subscribers only read the event id (the node's fan-out), `sdk` subscribers are
- * FlagsClients that parse, apply and recompile the patch before the flag reads the new value.
+ * The server's path: PgFlagStore on embedded PGlite (on this thread, as in `parley start`), the
+ * change announced over Redis (REDIS_URL, default 127.0.0.1:6379) and read back by this node.
+ */
+async function postgresNode(): Promise<Node> {
+  const database = openDatabase();
+  await database.migrate();
+  const tenantId = newId();
+  await database.db.insert(tenants).values({ id: tenantId, slug: 'bench', name: 'bench' });
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const bus = new RedisChangeBus(redis);
+  await bus.started();
+  const store = new PgFlagStore({ db: database.db, bus });
+  await store.createProject(tenantId, { key: 'p', name: 'P' });
+  await store.createEnvironment(tenantId, 'p', { key: 'production', name: 'Production' });
+  const env = { tenantId, project: 'p', environment: 'production' };
+  for (let i = 0; i < 50; i++) await store.putFlag(env, { ...flag(true), key: `filler-${i}` });
+  await store.putFlag(env, flag(true));
+  const { key } = await store.createSdkKey(env, { kind: 'server', name: 'bench' }, 'bench');
+  return {
+    store,
+    env,
+    key,
+    async close() {
+      await store.close();
+      redis.disconnect();
+      await database.close();
+    },
+  };
+}
+
+/**
+ * One node (Fastify + the delivery plugin + a store) on this thread; N SSE subscribers on worker
+ * threads (FLAGS_BENCH_WORKERS, default 2 quick / 4 full). A flag is written to the store and the
+ * time until each subscriber has it is recorded: `raw` subscribers only read the event id (the
+ * node's fan-out), `sdk` subscribers are FlagsClients that parse, apply and recompile the patch
+ * before the flag reads the new value. The last scenario writes through PostgreSQL and Redis.
  */
 export async function propagationBenchmarks(
   quick: boolean,
@@ -43,31 +102,38 @@ export async function propagationBenchmarks(
   const count = quick ? 300 : 1000;
   const changes = quick ? 5 : 10;
   const workers = Number(process.env.FLAGS_BENCH_WORKERS ?? (quick ? 2 : 4));
-  const store = new InMemoryFlagStore();
-  for (let i = 0; i < 50; i++) await store.putFlag(env, { ...flag(true), key: `filler-${i}` });
-  await store.putFlag(env, flag(true));
-  const app = Fastify();
-  await app.register(flagsDeliveryPlugin, {
-    store,
-    resolveKey: (key) => (key === KEY ? { environment: env, kind: 'server' } : undefined),
-  });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const scenarios = [
+    { node: memoryNode, mode: 'raw', what: `SSE fan-out to ${count} streams` },
+    { node: memoryNode, mode: 'sdk', what: `change applied in ${count} SSE SDKs` },
+    {
+      node: postgresNode,
+      mode: 'sdk',
+      what: `change applied in ${count} SSE SDKs, PgFlagStore (PGlite) + Redis`,
+    },
+  ] as const;
   const rows: BenchRow[] = [];
-  try {
-    for (const mode of ['raw', 'sdk'] as const) {
-      const samples = await measure(store, url, count, changes, mode, workers);
+  for (const scenario of scenarios) {
+    const node = await scenario.node();
+    const app = Fastify();
+    await app.register(flagsDeliveryPlugin, {
+      store: node.store,
+      resolveKey: (key) => (key === node.key ? { environment: node.env, kind: 'server' } : undefined),
+    });
+    try {
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const samples = await measure(node, url, count, changes, scenario.mode, workers);
       const s = summarize(samples);
       log(
-        `${mode} × ${count} on ${workers} threads: p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms over ${samples.length} deliveries`,
+        `${scenario.what} on ${workers} threads: p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms over ${samples.length} deliveries`,
       );
-      const what = mode === 'raw' ? `SSE fan-out to ${count} streams` : `change applied in ${count} SSE SDKs`;
       rows.push(
-        { name: `${what} p50`, value: s.p50, unit: 'ms', better: 'lower' },
-        { name: `${what} p99`, value: s.p99, unit: 'ms', better: 'lower', goal: { value: 100 } },
+        { name: `${scenario.what} p50`, value: s.p50, unit: 'ms', better: 'lower' },
+        { name: `${scenario.what} p99`, value: s.p99, unit: 'ms', better: 'lower', goal: { value: 100 } },
       );
+    } finally {
+      await app.close();
+      await node.close();
     }
-  } finally {
-    await app.close();
   }
   return rows;
 }
@@ -77,7 +143,7 @@ export async function propagationBenchmarks(
  * single loop parses all N deliveries one after the other and the measuring thread only writes.
  */
 async function measure(
-  store: InMemoryFlagStore,
+  { store, env, key }: Node,
   url: string,
   count: number,
   changes: number,
@@ -86,7 +152,7 @@ async function measure(
 ): Promise<number[]> {
   const group = Array.from({ length: workers }, (_, i) => {
     const share = Math.floor(count / workers) + (i < count % workers ? 1 : 0);
-    return new Worker(workerBootstrap, { workerData: { url, key: KEY, count: share, mode } });
+    return new Worker(workerBootstrap, { workerData: { url, key, count: share, mode } });
   });
   let failed: (error: Error) => void = () => undefined;
   const failure = new Promise<never>((_, reject) => (failed = reject));
@@ -111,7 +177,7 @@ async function measure(
     ]);
   try {
     await all('connected');
-    await waitForStreams(store, count);
+    await waitForStreams(store, env, count);
     const samples: number[] = [];
     for (let round = 0; round < changes; round++) {
       const on = round % 2 === 1;
@@ -130,13 +196,13 @@ async function measure(
     return samples;
   } finally {
     for (const worker of group) worker.postMessage({ type: 'close' });
-    await waitForStreams(store, 0);
+    await waitForStreams(store, env, 0);
     await Promise.all(group.map((worker) => worker.terminate()));
   }
 }
 
 /** Each open stream holds one store subscription. */
-async function waitForStreams(store: InMemoryFlagStore, expected: number): Promise<void> {
+async function waitForStreams(store: CountedStore, env: EnvironmentRef, expected: number): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (store.subscriberCount(env) !== expected) {
     if (Date.now() > deadline)

@@ -138,6 +138,11 @@ export class PgFlagStore implements FlagStore {
     };
   }
 
+  /** Number of live subscriptions (open SSE streams) of an environment in this process. */
+  subscriberCount(env: EnvironmentRef): number {
+    return this.listeners.get(environmentId(env))?.size ?? 0;
+  }
+
   async putFlag(env: EnvironmentRef, flag: unknown, options: WriteOptions = {}): Promise<Flag> {
     return this.write(env, options.actor ?? 'system', (ctx) => putFlag(ctx, flag, options));
   }
