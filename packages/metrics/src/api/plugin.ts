@@ -9,7 +9,7 @@ import type {} from '@parley/kit/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ingestOtlp, OtlpError } from '../ingest/otlp.js';
-import { appendWriteRequest, decodeWriteRequest, decompress, WriteError } from '../ingest/remote-write.js';
+import { RemoteWriteReceiver, WriteError } from '../ingest/remote-write.js';
 import { Engine } from '../promql/engine.js';
 import { QueryError, type QueryErrorType } from '../promql/value.js';
 import type { Storage } from '../tenancy.js';
@@ -67,6 +67,7 @@ export async function metricsApi(app: FastifyInstance, options: MetricsApiOption
   const clock = options.clock ?? { now: () => Date.now() };
   const maxPoints = options.maxPointsPerSeries ?? 11_000;
   const bodyLimit = options.bodyLimit ?? 16 * 1024 * 1024;
+  const remoteWrite = new RemoteWriteReceiver();
 
   // Prometheus accepts every read parameter in the query string or a form body.
   // Parsers are added only where the host application has none (it may already parse forms).
@@ -242,7 +243,7 @@ export async function metricsApi(app: FastifyInstance, options: MetricsApiOption
           .send(`unsupported content encoding ${JSON.stringify(encoding)}, expected snappy`);
       try {
         const db = tenant(request);
-        appendWriteRequest(db, decodeWriteRequest(decompress(request.body as Buffer)));
+        remoteWrite.receive(db, request.body as Buffer);
         return reply.code(204).send();
       } catch (error) {
         if (error instanceof WriteError)

@@ -8,7 +8,7 @@ import { AppendError } from '../head.js';
 import { type Label, type Labels, labelsKey, validateLabels } from '../labels.js';
 import type { Tsdb } from '../tsdb.js';
 import { ProtoError, ProtoReader, ProtoWriter } from './protobuf.js';
-import { hashBytes } from './series-cache.js';
+import { SnappyDecoder, SnappyError } from './snappy.js';
 
 /** Largest uncompressed request accepted (Prometheus's receiver uses 32 MiB too). */
 export const MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
@@ -171,6 +171,13 @@ class Builder {
     this.lo = new Uint32Array(capacity);
   }
 
+  /** Empties it for the next request, keeping the arrays. */
+  reset(): this {
+    this.series = 0;
+    this.samples = 0;
+    return this;
+  }
+
   addSeries(labelStart: number, labelEnd: number, firstSample: number): void {
     if (this.series + 1 >= this.sampleStart.length) {
       const n = this.sampleStart.length * 2;
@@ -247,8 +254,7 @@ function decodeSeries(r: ProtoReader, sub: ProtoReader, out: Builder): void {
  * decoded and validated when first needed (`seriesLabels`), which appendWriteRequest does for
  * every series it has not seen before, before committing.
  */
-export function decodeWriteRequest(buf: Uint8Array): WriteRequest {
-  const out = new Builder(buf.length);
+export function decodeWriteRequest(buf: Uint8Array, out = new Builder(buf.length)): WriteRequest {
   const metadata = new Map<string, MetricMetadata>();
   const sub = new ProtoReader(buf);
   const inner = new ProtoReader(buf);
@@ -289,11 +295,27 @@ function describe(labels: Labels): string {
   return `{${labels.map((l) => `${l.name}=${JSON.stringify(l.value)}`).join(', ')}}`;
 }
 
-export function decompress(body: Uint8Array): Uint8Array {
+/** Decompresses a request body (snappy block format); throws WriteError(400) if it is corrupt. */
+export function decompress(body: Uint8Array, decoder = new SnappyDecoder()): Uint8Array {
   try {
-    return snappy.uncompress(body, MAX_DECOMPRESSED_BYTES);
+    return decoder.decode(body, MAX_DECOMPRESSED_BYTES);
   } catch (error) {
-    throw new WriteError(400, `snappy decode error: ${(error as Error).message}`);
+    if (error instanceof SnappyError) throw new WriteError(400, `snappy decode error: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * A remote-write endpoint's decoding state, reused from request to request (the decompressed
+ * bytes and the decoded arrays): requests are decoded and appended synchronously, one at a time.
+ */
+export class RemoteWriteReceiver {
+  private readonly snappy = new SnappyDecoder();
+  private readonly builder = new Builder(64 * 1024);
+
+  /** Decompresses, decodes and appends one request; returns the number of samples written. */
+  receive(db: Tsdb, body: Uint8Array): number {
+    return appendWriteRequest(db, decodeWriteRequest(decompress(body, this.snappy), this.builder.reset()));
   }
 }
 
@@ -310,12 +332,11 @@ export function appendWriteRequest(db: Tsdb, req: WriteRequest): number {
       // as long as the series is still in the head.
       const from = req.labelStart[i]!;
       const to = req.labelEnd[i]!;
-      const hash = hashBytes(buf, from, to);
-      let ref = db.seriesCache.get(buf, from, to, hash);
+      let ref = db.seriesCache.get(buf, from, to);
       if (ref === undefined || !db.head.memSeries(ref)) {
         const labels = seriesLabels(req, i);
         ref = app.ref(labels, labelsKey(labels));
-        db.seriesCache.set(buf, from, to, hash, ref);
+        db.seriesCache.set(buf, from, to, ref);
       }
       for (let k = first; k < end; k++) app.appendBits(ref, t[k]!, hi[k]!, lo[k]!);
     }
