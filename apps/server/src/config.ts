@@ -3,6 +3,7 @@ import { flagsConfigSpec } from '@parley/flags';
 import { iamConfigSpec } from '@parley/iam';
 import { type ConfigOf, env, loadConfig } from '@parley/kit';
 import { metricsConfigSpec } from '@parley/metrics';
+import { suggestConfigSpec } from '@parley/suggest';
 import { MODULE_NAMES } from './modules/index.js';
 
 /** Every environment variable the server reads. The README's configuration table is generated from this. */
@@ -63,6 +64,7 @@ export const serverConfigSpec = {
   ...llmConfigSpec,
   ...flagsConfigSpec,
   ...metricsConfigSpec,
+  ...suggestConfigSpec,
 };
 
 export type ServerConfig = ConfigOf<typeof serverConfigSpec>;

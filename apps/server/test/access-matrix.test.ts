@@ -185,6 +185,19 @@ const MATRIX: Record<string, Entry> = {
     }),
     expect: signedIn(200),
   },
+  'GET /v1/suggest': {
+    request: (ctx) => ({ url: '/v1/suggest?q=pipeline', headers: ctx.auth }),
+    expect: signedIn(200),
+  },
+  'POST /v1/suggest/log': {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/v1/suggest/log',
+      headers: ctx.auth,
+      payload: { query: 'pipeline by region this quarter' },
+    }),
+    expect: { admin: 202, analyst: 202, guest: 403, anonymous: 401, otherTenant: 202 },
+  },
   ...flagsRows(),
   ...metricsRows(),
   ...conversationRows(),

@@ -14,7 +14,7 @@ export const suggestConfigSpec = {
   PARLEY_SUGGEST_SNAPSHOT_INTERVAL: env.duration({
     default: 300_000,
     description:
-      'How often tenant indexes are written to <PARLEY_DATA_DIR>/suggest (and on shutdown) for a fast restart',
+      'How often tenant indexes are written to the suggest folder of PARLEY_DATA_DIR (and on shutdown) for a fast restart',
   }),
   PARLEY_SUGGEST_HALF_LIFE: env.duration({
     default: 7 * 24 * 3_600_000,

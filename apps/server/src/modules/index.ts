@@ -2,6 +2,7 @@ import { openAssistantModule } from './assistant.js';
 import { openFlagsModule } from './flags.js';
 import { openMetricsModule } from './metrics.js';
 import type { ModuleContext, ModuleFactory, ServerModule } from './module.js';
+import { openSuggestModule } from './suggest.js';
 
 export type { ModuleContext, ModuleFactory, ServerModule } from './module.js';
 
@@ -10,6 +11,7 @@ export const MODULE_FACTORIES = {
   assistant: openAssistantModule,
   flags: openFlagsModule,
   metrics: openMetricsModule,
+  suggest: openSuggestModule,
 } satisfies Record<string, ModuleFactory>;
 
 export type ModuleName = keyof typeof MODULE_FACTORIES;
