@@ -5,6 +5,7 @@ import { DATASET_DIR, readJsonl } from '../src/classifier/dataset.js';
 import { planQuery } from '../src/semantic/planner.js';
 import { extractSlots } from '../src/slots/extract.js';
 import { Gazetteer } from '../src/slots/gazetteer.js';
+import { conversationsBench } from './conversations.js';
 import { fastPathBench } from './fast-path.js';
 
 /** Per-call latency of `fn` over `texts` in turn, one call per sample, in milliseconds. */
@@ -65,6 +66,7 @@ const suite: BenchSuite = {
       { name: 'classify v2 + slots + plan p99', value: pipeline.p99, unit: 'ms', better: 'lower' },
     );
     rows.push(...(await fastPathBench(quick, log)));
+    rows.push(...(await conversationsBench(quick, log)));
     return rows;
   },
 };

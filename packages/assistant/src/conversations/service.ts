@@ -108,20 +108,21 @@ export class ConversationService {
 
   async get(caller: Caller, id: string, view: 'path' | 'tree'): Promise<ConversationWithMessages> {
     const { conversation, access } = await this.resolve(caller, id, 'read');
-    if (view === 'tree')
-      return { conversation, access, messages: await this.store.messages(caller.tenantId, id) };
-    const nodes = await this.store.treeNodes(caller.tenantId, id);
+    // One read of the whole tree, walked in memory: one transaction, not a path query plus a sibling query.
+    const messages = await this.store.messages(caller.tenantId, id);
+    if (view === 'tree') return { conversation, access, messages };
+    const nodes = messages.map((m) => ({
+      id: m.id,
+      parentId: m.parentId,
+      createdAt: Date.parse(m.createdAt),
+    }));
     const path = pathTo(nodes, conversation.activeLeafId);
     const siblings = siblingsAlong(nodes, path);
-    const rows = await this.store.messages(
-      caller.tenantId,
-      id,
-      path.map((node) => node.id),
-    );
+    const byId = new Map(messages.map((m) => [m.id, m]));
     return {
       conversation,
       access,
-      messages: rows.map((row) => ({ ...row, siblingIds: siblings.get(row.id) })),
+      messages: path.map((node) => ({ ...byId.get(node.id)!, siblingIds: siblings.get(node.id) })),
     };
   }
 
