@@ -295,4 +295,24 @@ describe('change notification across processes (Redis pub/sub)', () => {
       redisB.disconnect();
     }
   });
+
+  it('a process that missed the notice resyncs its streams with the whole ruleset', async () => {
+    // Two stores on separate local buses: the reader never hears of the writer's change.
+    const writer = new PgFlagStore({ db: database.db });
+    const reader = new PgFlagStore({ db: database.db, revalidateMs: 0, resyncMs: 50 });
+    try {
+      const received: [RulesetSnapshot, RulesetChange][] = [];
+      reader.subscribe(dev, (snapshot, change) => received.push([snapshot, change]));
+      const before = await reader.snapshot(dev);
+      await writer.putFlag(dev, booleanFlag('unannounced'));
+      await until(() => received.length > 0, 5_000, 'the resync');
+      const [snapshot, change] = received[0]!;
+      expect(snapshot.version).toBe(before.version + 1);
+      expect(change.from).toBe(-1);
+      expect(snapshot.ruleset.flags.map((f) => f.key)).toContain('unannounced');
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
 });

@@ -59,6 +59,11 @@ export interface PgFlagStoreOptions {
   revalidateMs?: number;
   /** How long a resolved SDK key is trusted (default 5 s): revocation takes effect within it. */
   keyCacheMs?: number;
+  /**
+   * How often the environments this process streams are checked against the database (default
+   * 30 s), so streams converge even when a change notice was lost and no request came by.
+   */
+  resyncMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -96,10 +101,12 @@ export class PgFlagStore implements FlagStore {
   private readonly onError: (error: unknown) => void;
   private readonly cache = new Map<string, Cached>();
   private readonly loading = new Map<string, Promise<RulesetSnapshot>>();
-  private readonly listeners = new Map<string, Set<RulesetListener>>();
+  /** Local subscribers (SSE streams) per environment id, with the environment they follow. */
+  private readonly listeners = new Map<string, { env: EnvironmentRef; set: Set<RulesetListener> }>();
   /** Notices of one environment are handled in order, one after the other. */
   private readonly noticeChains = new Map<string, Promise<void>>();
   private readonly keys = new Map<string, { grant: Grant | undefined; at: number }>();
+  private readonly resync: NodeJS.Timeout;
 
   constructor(options: PgFlagStoreOptions) {
     this.db = options.db;
@@ -109,6 +116,8 @@ export class PgFlagStore implements FlagStore {
     this.keyCacheMs = options.keyCacheMs ?? 5_000;
     this.onError = options.onError ?? (() => undefined);
     this.bus.onNotice((notice) => this.handleNotice(notice));
+    this.resync = setInterval(() => void this.resyncStreamed(), options.resyncMs ?? 30_000);
+    this.resync.unref();
   }
 
   // ── Delivery (FlagStore) ──────────────────────────────────────────────────────────────────
@@ -126,21 +135,22 @@ export class PgFlagStore implements FlagStore {
 
   subscribe(env: EnvironmentRef, listener: RulesetListener): () => void {
     const id = environmentId(env);
-    let set = this.listeners.get(id);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(id, set);
+    let entry = this.listeners.get(id);
+    if (!entry) {
+      entry = { env: { ...env }, set: new Set() };
+      this.listeners.set(id, entry);
     }
+    const { set } = entry;
     set.add(listener);
     return () => {
       set.delete(listener);
-      if (set.size === 0) this.listeners.delete(id);
+      if (set.size === 0 && this.listeners.get(id)?.set === set) this.listeners.delete(id);
     };
   }
 
   /** Number of live subscriptions (open SSE streams) of an environment in this process. */
   subscriberCount(env: EnvironmentRef): number {
-    return this.listeners.get(environmentId(env))?.size ?? 0;
+    return this.listeners.get(environmentId(env))?.set.size ?? 0;
   }
 
   async putFlag(env: EnvironmentRef, flag: unknown, options: WriteOptions = {}): Promise<Flag> {
@@ -376,6 +386,7 @@ export class PgFlagStore implements FlagStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.resync);
     await this.bus.close();
   }
 
@@ -467,6 +478,11 @@ export class PgFlagStore implements FlagStore {
     return loading;
   }
 
+  /** Revalidates every streamed environment (snapshot() emits a newer version in full). */
+  private async resyncStreamed(): Promise<void> {
+    for (const { env } of [...this.listeners.values()]) await this.snapshot(env).catch(this.onError);
+  }
+
   private remember(env: EnvironmentRef, snapshot: RulesetSnapshot): void {
     const id = environmentId(env);
     const cached = this.cache.get(id);
@@ -482,13 +498,19 @@ export class PgFlagStore implements FlagStore {
 
   private handleNotice(notice: ChangeNotice): void {
     const id = environmentId(notice.environment);
-    if (!this.listeners.has(id) && !this.cache.has(id)) return;
+    if (!this.listeners.has(id)) {
+      // Nobody streams it here: forget the old ruleset, the next request loads the new one.
+      if ((this.cache.get(id)?.snapshot.version ?? notice.version) < notice.version) this.cache.delete(id);
+      return;
+    }
     const previous = this.noticeChains.get(id) ?? Promise.resolve();
     const next = previous
       .then(async () => {
         let snapshot = this.cache.get(id)?.snapshot;
-        if (!snapshot || snapshot.version < notice.version) snapshot = await this.load(notice.environment);
-        if (snapshot.version < notice.version) return;
+        // A load that started before the write committed answers the old version: load again.
+        for (let attempt = 0; (!snapshot || snapshot.version < notice.version) && attempt < 3; attempt++)
+          snapshot = await this.load(notice.environment);
+        if (!snapshot || snapshot.version < notice.version) return;
         this.emit(
           id,
           snapshot,
@@ -503,7 +525,7 @@ export class PgFlagStore implements FlagStore {
   }
 
   private emit(id: string, snapshot: RulesetSnapshot, change: RulesetChange): void {
-    for (const listener of this.listeners.get(id) ?? []) listener(snapshot, change);
+    for (const listener of this.listeners.get(id)?.set ?? []) listener(snapshot, change);
   }
 }
 
