@@ -133,12 +133,7 @@ export class Appender {
     if (this.n > 0) {
       w.begin(RECORD_SAMPLES);
       w.u32(this.n);
-      for (let i = 0; i < this.n; i++) {
-        w.u32(this.refs[i]!);
-        w.f64(this.ts[i]!);
-        w.u32(this.his[i]!);
-        w.u32(this.los[i]!);
-      }
+      w.samples(this.refs, this.ts, this.his, this.los, this.n);
       w.end();
     }
     return w.take();

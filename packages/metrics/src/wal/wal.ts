@@ -111,6 +111,7 @@ export class Wal {
 /** Builds WAL records into one reusable buffer. */
 export class RecordWriter {
   private buf = Buffer.allocUnsafe(64 * 1024);
+  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   private pos = 0;
   private recordStart = -1;
 
@@ -119,6 +120,22 @@ export class RecordWriter {
     const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
+    this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
+  }
+
+  /** `n` samples as (u32 ref, f64 t, u32 hi, u32 lo), the body of a samples record, in one pass. */
+  samples(refs: Uint32Array, ts: Float64Array, his: Uint32Array, los: Uint32Array, n: number): void {
+    this.ensure(n * 20);
+    const view = this.view;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) {
+      view.setUint32(pos, refs[i]!, true);
+      view.setFloat64(pos + 4, ts[i]!, true);
+      view.setUint32(pos + 12, his[i]!, true);
+      view.setUint32(pos + 16, los[i]!, true);
+      pos += 20;
+    }
+    this.pos = pos;
   }
 
   begin(type: number): void {
