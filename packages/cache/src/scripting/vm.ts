@@ -34,8 +34,8 @@ const VM_OUT_OF_MEMORY =
 /**
  * The raw exports of the pinned lua-redis-wasm 1.5.0 (not in its typings). The package's own
  * eval path compiles the script on every call, hashes it with a JavaScript SHA1 and copies every
- * argument and reply through intermediate Buffers; scripts here are compiled once (see
- * FunctionStore) and called through these exports directly.
+ * argument and reply through intermediate Buffers; scripts here are compiled once (see LuaVm)
+ * and called through these exports directly.
  */
 interface WasmExports {
   HEAPU8: Uint8Array;
