@@ -249,7 +249,7 @@ function incrBy(c: Client, key: string, delta: number | bigint): void {
   const text = String(result);
   c.db.set(key, text, true);
   c.changed(key, 'incrby', str);
-  c.writer.integer(result);
+  c.writer.integerText(text);
 }
 
 function deltaArg(text: string): number | bigint {

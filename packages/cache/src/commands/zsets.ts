@@ -73,9 +73,9 @@ function writeScored(c: Client, nodes: { member: string; score: number }[], with
   }
 }
 
-/** ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...] */
 const isLetter = (code: number) => (code | 0x20) >= 97 && (code | 0x20) <= 122;
 
+/** ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...] */
 function zadd(c: Client, argv: string[]): void {
   let nx = false;
   let xx = false;

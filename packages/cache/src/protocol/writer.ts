@@ -40,6 +40,11 @@ export class ReplyWriter {
     else this.out += `:${value}\r\n`;
   }
 
+  /** An integer the caller already holds as decimal text (INCR stores the same text). */
+  integerText(text: string): void {
+    this.out += `:${text}\r\n`;
+  }
+
   bulk(value: string): void {
     this.out += `$${value.length}\r\n${value}\r\n`;
   }
