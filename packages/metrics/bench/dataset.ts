@@ -16,7 +16,7 @@ export interface Dataset {
 }
 
 /** Deterministic PRNG (mulberry32) so both databases and runs see the same data. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../bench/dataset.js';
 import { ExpositionError, parseExposition } from '../src/ingest/exposition.js';
 import {
   decodeWriteRequest,
@@ -9,17 +10,6 @@ import {
 } from '../src/ingest/remote-write.js';
 import { labelsFromRecord } from '../src/labels.js';
 import { ParseError, parseExpr } from '../src/promql/parse.js';
-
-/** Deterministic PRNG so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function onlyThrows(fn: () => unknown, allowed: new (...args: never[]) => Error): void {
   try {

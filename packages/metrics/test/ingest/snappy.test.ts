@@ -1,17 +1,7 @@
 import snappy from 'snappyjs';
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../bench/dataset.js';
 import { SnappyDecoder, SnappyError } from '../../src/ingest/snappy.js';
-
-/** Deterministic PRNG so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('snappy decoder', () => {
   const r = rng(11);
