@@ -24,18 +24,18 @@ const MAINTENANCE_INTERVAL_MS = 60_000;
  * tenant only ever reaches its own database.
  */
 export const openMetricsModule: ModuleFactory = async ({ config, database, dataDir, clock, logger }) => {
-  const storage = new Storage({
-    dir: join(dataDir, 'metrics'),
-    retention: { rawMs: config.PARLEY_METRICS_RETENTION },
-  });
-  const stopMaintenance = storage.startMaintenance(MAINTENANCE_INTERVAL_MS, () => clock.now());
-
   // The operators' tenant may be created after the server starts: looked up until it exists.
   let platformTenantId: string | undefined;
   const resolvePlatformTenant = async () => {
     platformTenantId ??= (await findTenant(database.db, config.PARLEY_METRICS_PLATFORM_TENANT))?.id;
   };
   await resolvePlatformTenant();
+
+  const storage = new Storage({
+    dir: join(dataDir, 'metrics'),
+    retention: { rawMs: config.PARLEY_METRICS_RETENTION },
+  });
+  const stopMaintenance = storage.startMaintenance(MAINTENANCE_INTERVAL_MS, () => clock.now());
 
   // The server answers its own scrape in-process: no listening address needed, no socket.
   let host: FastifyInstance | undefined;
@@ -59,14 +59,19 @@ export const openMetricsModule: ModuleFactory = async ({ config, database, dataD
     });
   });
 
-  let inFlight: Promise<unknown> = Promise.resolve();
+  // One scrape at a time: a tick that finds the previous one still running is skipped.
+  let inFlight: Promise<void> | undefined;
   const tick = () => {
-    inFlight = (async () => {
+    inFlight ??= (async () => {
       await resolvePlatformTenant();
       if (!host) return;
       const result = await scraper.scrape(scrapeConfig, scrapeConfig.targets[0]!);
       if (!result.up) logger.warn({ error: result.error }, 'metrics self-scrape failed (up = 0)');
-    })().catch((error: unknown) => logger.warn({ err: error }, 'metrics self-scrape failed'));
+    })()
+      .catch((error: unknown) => logger.warn({ err: error }, 'metrics self-scrape failed'))
+      .finally(() => {
+        inFlight = undefined;
+      });
   };
   const interval = config.PARLEY_METRICS_SCRAPE_INTERVAL;
   const timer = interval > 0 ? setInterval(tick, interval) : undefined;
