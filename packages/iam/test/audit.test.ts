@@ -244,11 +244,14 @@ describe('group commit', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected']);
     await entry('after');
+    // A record that cannot even be serialised fails alone, before anything is sent.
+    await expect(entry('unserialisable', { n: 1n })).rejects.toThrow(TypeError);
+    await entry('last');
     const actions = await withTenant(t.database.db, tenant.id, (tx) =>
       tx.select({ action: auditEvents.action }).from(auditEvents).orderBy(auditEvents.seq),
     );
-    expect(actions.map((a) => a.action)).toEqual(['tenant.create', 'first', 'after']);
-    expect(await verifyChain(t.database.db, tenant.id)).toMatchObject({ ok: true, records: 3 });
+    expect(actions.map((a) => a.action)).toEqual(['tenant.create', 'first', 'after', 'last']);
+    expect(await verifyChain(t.database.db, tenant.id)).toMatchObject({ ok: true, records: 4 });
     await t.close();
   });
 });

@@ -96,7 +96,14 @@ export class AuditLog {
       if (!chain.tail && chain.inFlight > 0) return;
       const batch = chain.queue.splice(0, MAX_BATCH);
       const expected = chain.tail;
-      const chained = expected ? this.chain(tenantId, batch, expected) : undefined;
+      let chained: ReturnType<AuditLog['chain']> | undefined;
+      try {
+        chained = expected ? this.chain(tenantId, batch, expected) : undefined;
+      } catch (error) {
+        // A record that cannot be serialised: its batch fails, nothing was sent.
+        for (const p of batch) p.reject(error);
+        continue;
+      }
       chain.tail = chained?.last;
       chain.inFlight += 1;
       const written = this.write(tenantId, batch, expected, chained, chain.newest);

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { type Clock, newId } from '@parley/kit';
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { RecentMap } from './recent-map.js';
 import { type KeyRing, SIGNING_ALG } from './signing-keys.js';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -43,12 +44,12 @@ interface Verified {
 /** Issues and verifies EdDSA access tokens (RFC 9068 `at+jwt`). */
 export class AccessTokens {
   /**
-   * SHA-256 of the token text → what its verification found, least recently used first. The
-   * same bytes verify the same way, so a hit repeats only what depends on time or on the key
-   * ring: expiry, and that the signing key is still trusted (also dropped whole on every key set
+   * SHA-256 of the token text → what its verification found, most recently used kept. The same
+   * bytes verify the same way, so a hit repeats only what depends on time or on the key ring:
+   * expiry, and that the signing key is still trusted (also dropped whole on every key set
    * change). Revocation by jti or user epoch is the caller's check, on every request.
    */
-  private readonly verified = new Map<string, Verified>();
+  private readonly verified = new RecentMap<Verified>(VERIFIED_CACHE_SIZE);
 
   constructor(
     private readonly keys: KeyRing,
@@ -97,14 +98,11 @@ export class AccessTokens {
     const digest = hash('sha256', token, 'base64url');
     const cached = this.verified.get(digest);
     if (cached) {
-      this.verified.delete(digest);
-      if (cached.claims.exp * 1000 > this.clock.now() && this.keys.publicKey(cached.kid)) {
-        this.verified.set(digest, cached); // most recently used
+      if (cached.claims.exp * 1000 > this.clock.now() && this.keys.publicKey(cached.kid))
         return cached.claims;
-      }
+      this.verified.delete(digest);
     }
     const verified = await this.verifySignatureAndClaims(token);
-    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(digest, verified);
     return verified.claims;
   }
