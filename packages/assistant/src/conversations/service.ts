@@ -219,7 +219,13 @@ export class ConversationService {
   async upload(
     caller: Caller,
     id: string,
-    file: { filename: string | undefined; mediaType: string; content: Readable },
+    file: {
+      filename: string | undefined;
+      mediaType: string;
+      content: Readable;
+      /** Rejects when the rest of the request makes the upload unacceptable (e.g. a second file). */
+      rest?: () => Promise<void>;
+    },
   ): Promise<AttachmentView> {
     const { attachments: policy } = this.options;
     const mediaType = essence(file.mediaType);
@@ -238,6 +244,7 @@ export class ConversationService {
       const inspection = inspector.inspection();
       if (!contentMatches(mediaType, inspection))
         throw problems.unsupportedMediaType(`The file's content is not ${mediaType}`);
+      await file.rest?.();
       return await this.store.insertAttachment(caller.tenantId, {
         id: attachmentId,
         conversationId: id,

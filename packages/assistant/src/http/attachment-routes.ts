@@ -55,12 +55,18 @@ export function attachmentRoutes(service: ConversationService, maxBytes: number)
       },
       async (request, reply) => {
         try {
-          const part = await request.file();
-          if (!part) throw problems.badRequest('The multipart body has no file part');
+          const parts = request.files();
+          const first = await parts.next();
+          if (first.done) throw problems.badRequest('The multipart body has no file part');
+          const part = first.value;
           const attachment = await service.upload(callerOf(request), request.params.id, {
             filename: part.filename,
             mediaType: part.mimetype,
             content: part.file,
+            // A second part fails the `files`/`parts` limit here, before the attachment is recorded.
+            rest: async () => {
+              if (!(await parts.next()).done) throw problems.payloadTooLarge('Send exactly one file part');
+            },
           });
           return reply.code(201).send(attachment);
         } catch (error) {

@@ -216,15 +216,19 @@ describe('attachment routes', () => {
     }
   });
 
-  it('reads only the first file part of a body', async () => {
+  it('refuses a body with two file parts and records neither', async () => {
+    const before = await f.storedFiles();
     const data = new FormData();
     data.append('file', new Blob(['first'], { type: 'text/plain' }), 'first.txt');
     data.append('file', new Blob(['second'], { type: 'text/plain' }), 'second.txt');
     const response = await upload('analyst', id, data);
-    expect(response.status).toBe(201);
-    expect(await response.json()).toMatchObject({ filename: 'first.txt' });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
     const listed = await call('analyst', 'GET', `/v1/conversations/${id}/attachments`);
-    expect(listed.json.attachments.map((a: { filename: string }) => a.filename)).not.toContain('second.txt');
+    const names = listed.json.attachments.map((a: { filename: string }) => a.filename);
+    expect(names).not.toContain('first.txt');
+    expect(names).not.toContain('second.txt');
+    expect(await f.storedFiles()).toEqual(before);
   });
 
   it('refuses unsupported types, oversized files, non-multipart and malformed bodies', async () => {
