@@ -11,7 +11,11 @@ export interface AnswerCacheOptions {
   ttlSeconds?: number;
   /** In-process (L1) entries kept, oldest dropped first. */
   l1Entries?: number;
-  /** How long an L1 entry lives. */
+  /**
+   * How long an L1 entry lives; the Redis TTL by default. Version announcements drop entries of
+   * older data at once, and the version is re-read after `versionMs` even without them, so this
+   * only bounds memory held by answers no one asks again.
+   */
   l1Ms?: number;
   /** How long one process may hold a key's computation before others compute it themselves. */
   lockMs?: number;
@@ -59,7 +63,7 @@ export class AnswerCache {
     this.prefix = options.prefix ?? 'parley:assistant:sales';
     this.ttlSeconds = options.ttlSeconds ?? 3600;
     this.l1Entries = options.l1Entries ?? 2000;
-    this.l1Ms = options.l1Ms ?? 60_000;
+    this.l1Ms = options.l1Ms ?? this.ttlSeconds * 1000;
     this.lockMs = options.lockMs ?? 5000;
     this.versionMs = options.versionMs ?? 30_000;
     this.now = options.now ?? Date.now;

@@ -1,5 +1,6 @@
 import { type Db, withTenant } from '@parley/db';
 import type { Clock } from '@parley/kit';
+import { sql } from 'drizzle-orm';
 import { dayFromMillis, isoDate } from '../slots/calendar.js';
 import { generateDimensions, seedOf, sizesFor } from './dimensions.js';
 import { FactGenerator } from './facts.js';
@@ -78,6 +79,10 @@ export async function seedSales(db: Db, options: SalesSeedOptions): Promise<Sale
   // Every insert settles before a failure is reported, so none is left running unobserved.
   await Promise.all(inflight);
   if (failure) throw failure.error;
+  // Fresh statistics, or the planner estimates a bulk-loaded month at a few dozen rows. Run as the
+  // connecting role (the owner): the tenant role may not analyse (and pg_stats hides statistics of
+  // tables under row-level security from it).
+  await db.execute(sql`ANALYZE sales_facts, sales_products, sales_customers`);
   const version = await withTenant(db, tenantId, (tx) => bumpDataVersion(tx, tenantId, isoDate(end - 1)));
   return {
     rows: written,
