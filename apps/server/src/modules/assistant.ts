@@ -8,11 +8,8 @@ import {
   FilesystemFileStore,
   seedDemoSales,
 } from '@parley/assistant';
-import { findTenant } from '@parley/iam';
+import { DEMO_TENANTS, findTenant } from '@parley/iam';
 import type { ModuleFactory } from './module.js';
-
-/** The demo tenants `parley seed --demo` creates, which get generated sales in development. */
-const DEMO_TENANTS = ['acme', 'globex'];
 
 /**
  * The assistant: the sales fast path (`POST /v1/ask`: classify, plan, permission check, cached
@@ -48,7 +45,9 @@ export const openAssistantModule: ModuleFactory = async ({
     attachments: { maxBytes: config.PARLEY_ATTACHMENT_MAX_BYTES, mediaTypes: config.PARLEY_ATTACHMENT_TYPES },
   });
   if (config.NODE_ENV === 'development') {
-    const tenants = (await Promise.all(DEMO_TENANTS.map((slug) => findTenant(database.db, slug)))).filter(
+    // The demo tenants `parley seed --demo` creates get generated sales, so questions have answers.
+    const slugs = DEMO_TENANTS.map((t) => t.slug);
+    const tenants = (await Promise.all(slugs.map((slug) => findTenant(database.db, slug)))).filter(
       (t) => t !== undefined,
     );
     const seeded = await seedDemoSales(database.db, tenants, config.PARLEY_SALES_DEMO_ROWS, clock);
