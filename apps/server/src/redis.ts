@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCacheServer } from '@parley/cache';
 import type { Logger } from '@parley/kit';
 import { Redis } from 'ioredis';
+
+/** How long start-up waits for REDIS_URL before going on without it (readiness then fails). */
+const CONNECT_WAIT_MS = 5000;
 
 export interface RedisConnection {
   /** The one client the platform shares: queues, rate limits, caches, pub/sub, revocation. */
@@ -25,15 +29,16 @@ export async function openRedis(
   logger: Logger,
 ): Promise<RedisConnection> {
   if (redisUrl) {
-    const redis = new Redis(redisUrl, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-    });
+    // Offline queue on and no lazy connect: the modules' duplicated connections (subscribers,
+    // BullMQ) inherit these options and must connect by themselves. maxRetriesPerRequest keeps
+    // requests from waiting long on a Redis that is down.
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-    await redis
-      .connect()
-      .catch((error) => logger.warn({ err: (error as Error).message }, 'redis not reachable yet'));
+    const ready = await Promise.race([
+      once(redis, 'ready').then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(resolve, CONNECT_WAIT_MS, false).unref()),
+    ]);
+    if (!ready) logger.warn('redis not reachable yet; readiness reports it until it is');
     logger.info('using Redis from REDIS_URL');
     return { redis, kind: 'external', close: async () => redis.disconnect() };
   }
