@@ -6,7 +6,8 @@
  */
 
 interface Entry {
-  bytes: Uint8Array;
+  /** A copy of the label bytes, read through a DataView: four bytes per comparison step. */
+  bytes: DataView;
   ref: number;
   /** Next entry with the same hash. */
   next: Entry | undefined;
@@ -15,26 +16,40 @@ interface Entry {
 }
 
 /** A 32-bit FNV-1a-style hash of bytes [from, to), four bytes per step. */
-export function hashBytes(buf: Uint8Array, from: number, to: number): number {
+export function hashBytes(view: DataView, from: number, to: number): number {
   let h = 0x811c9dc5 ^ (to - from);
   let i = from;
   for (; i + 4 <= to; i += 4) {
-    h = Math.imul(h ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)), 0x01000193);
+    h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
     h ^= h >>> 15;
   }
-  for (; i < to; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  for (; i < to; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
   return h >>> 0;
 }
 
-function equalBytes(a: Uint8Array, buf: Uint8Array, from: number, to: number): boolean {
-  if (a.length !== to - from) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== buf[from + i]) return false;
+function equalBytes(a: DataView, view: DataView, from: number, to: number): boolean {
+  const length = to - from;
+  if (a.byteLength !== length) return false;
+  let i = 0;
+  for (; i + 4 <= length; i += 4) if (a.getInt32(i) !== view.getInt32(from + i)) return false;
+  for (; i < length; i++) if (a.getUint8(i) !== view.getUint8(from + i)) return false;
   return true;
 }
 
 export class LabelBytesCache {
   private readonly byHash = new Map<number, Entry>();
   private last: Entry | undefined;
+  private buf: Uint8Array | undefined;
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+  /** A DataView of `buf`, made once per request buffer. */
+  private viewOf(buf: Uint8Array): DataView {
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    return this.view;
+  }
 
   private remember(entry: Entry): number {
     if (this.last) this.last.follower = entry;
@@ -47,27 +62,25 @@ export class LabelBytesCache {
    * series is tried first, so a client repeating its order costs one comparison and no hashing.
    */
   get(buf: Uint8Array, from: number, to: number): number | undefined {
+    const view = this.viewOf(buf);
     const guess = this.last?.follower;
-    if (guess && equalBytes(guess.bytes, buf, from, to)) return this.remember(guess);
-    for (let e = this.byHash.get(hashBytes(buf, from, to)); e; e = e.next)
-      if (equalBytes(e.bytes, buf, from, to)) return this.remember(e);
+    if (guess && equalBytes(guess.bytes, view, from, to)) return this.remember(guess);
+    for (let e = this.byHash.get(hashBytes(view, from, to)); e; e = e.next)
+      if (equalBytes(e.bytes, view, from, to)) return this.remember(e);
     return undefined;
   }
 
   set(buf: Uint8Array, from: number, to: number, ref: number): void {
-    const hash = hashBytes(buf, from, to);
+    const view = this.viewOf(buf);
+    const hash = hashBytes(view, from, to);
     for (let e = this.byHash.get(hash); e; e = e.next)
-      if (equalBytes(e.bytes, buf, from, to)) {
+      if (equalBytes(e.bytes, view, from, to)) {
         e.ref = ref;
         this.remember(e);
         return;
       }
-    const entry: Entry = {
-      bytes: buf.slice(from, to),
-      ref,
-      next: this.byHash.get(hash),
-      follower: undefined,
-    };
+    const bytes = new DataView(buf.slice(from, to).buffer);
+    const entry: Entry = { bytes, ref, next: this.byHash.get(hash), follower: undefined };
     this.byHash.set(hash, entry);
     this.remember(entry);
   }
@@ -75,5 +88,6 @@ export class LabelBytesCache {
   clear(): void {
     this.byHash.clear();
     this.last = undefined;
+    this.buf = undefined;
   }
 }
