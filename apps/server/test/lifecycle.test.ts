@@ -69,7 +69,7 @@ describe('the parley process', () => {
       expect(code).toBe(0);
       expect(existsSync(join(dataDir, 'cache', 'endpoint'))).toBe(false);
     }
-  }, 60_000); // two cold starts of PGlite with every migration, on a shared machine
+  }, 150_000); // two cold starts of PGlite with every migration and every module, on a shared machine
 });
 
 describe('graceful shutdown', () => {
