@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { AnswerCache, seedSales } from '@parley/assistant';
 import { openDatabase } from '@parley/db';
 import { requireTenant } from '@parley/iam';
@@ -5,6 +6,7 @@ import { systemClock } from '@parley/kit';
 import { Redis } from 'ioredis';
 import type { ServerConfig } from './config.js';
 import { databaseOptions } from './main.js';
+import { embeddedCacheUrl } from './redis.js';
 
 export interface SalesSeedCommandOptions {
   rows?: string;
@@ -33,8 +35,8 @@ function progressBar(stream: NodeJS.WriteStream, started: number) {
 /**
  * `parley seed --sales --rows N [--tenant slug]`: replaces the tenant's sales warehouse with N
  * generated order lines (three years up to yesterday) and announces the new data version, so
- * running servers sharing REDIS_URL stop serving answers from the old data at once (without a
- * shared Redis they re-read the version within the answer cache's version interval).
+ * running servers sharing REDIS_URL (or the embedded cache of a server on this data directory)
+ * stop serving answers from the old data at once; others re-read the version within 30 s.
  */
 export async function seedSalesCommand(
   config: ServerConfig,
@@ -44,7 +46,9 @@ export async function seedSalesCommand(
   if (!Number.isInteger(rows) || rows < 1 || rows > 50_000_000)
     throw new Error(`--rows must be a whole number from 1 to 50,000,000, got ${options.rows}`);
   const database = openDatabase(databaseOptions(config));
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
+  // The shared Redis, or the embedded cache of a server running on this data directory.
+  const redisUrl = config.REDIS_URL ?? embeddedCacheUrl(resolve(config.PARLEY_DATA_DIR));
+  const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   try {
     await database.migrate();
     const tenant = await requireTenant(database.db, options.tenant ?? 'acme');
@@ -52,6 +56,8 @@ export async function seedSalesCommand(
     const result = await seedSales(database.db, {
       tenantId: tenant.id,
       rows,
+      // Seeded by the slug, like the development demo seed: the same tenant gets the same catalogue.
+      seed: tenant.slug,
       clock: systemClock,
       onProgress: progressBar(process.stderr, started),
     });
