@@ -275,6 +275,8 @@ describe('authorization: 401, 403, 404 and API keys', () => {
     expect(
       (await app.inject({ url: '/v1/reports', headers: { authorization: `ApiKey ${key}` } })).statusCode,
     ).toBe(200);
+    // OpenAI-style clients can only send `Authorization: Bearer <key>`.
+    expect((await app.inject({ url: '/v1/reports', headers: bearer(key) })).statusCode).toBe(200);
     expect((await app.inject({ url: '/v1/users', headers: { 'x-api-key': key } })).statusCode).toBe(403);
     const used = (await app.inject({ url: '/v1/apikeys', headers: bearer(admin.accessToken) })).json();
     expect(used.apiKeys.find((k: { id: string }) => k.id === id).lastUsedAt).toEqual(expect.any(String));
@@ -285,6 +287,7 @@ describe('authorization: 401, 403, 404 and API keys', () => {
     });
     expect(revoke.statusCode).toBe(204);
     expect((await app.inject({ url: '/v1/reports', headers: { 'x-api-key': key } })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/v1/reports', headers: bearer(key) })).statusCode).toBe(401);
 
     const expiring = await t.iam.createApiKey(tenants.acme.id, {
       serviceAccount: 'report-bot',
@@ -298,6 +301,7 @@ describe('authorization: 401, 403, 404 and API keys', () => {
     expect((await app.inject({ url: '/v1/reports', headers: { 'x-api-key': tampered } })).statusCode).toBe(
       401,
     );
+    expect((await app.inject({ url: '/v1/reports', headers: bearer(tampered) })).statusCode).toBe(401);
   });
 
   it('POST /v1/authz/check answers for the caller, or for a user of the same tenant with users:manage', async () => {

@@ -29,7 +29,11 @@ export interface Admitted {
   windows: WindowResult[];
 }
 
-/** The credential in a request's headers, if any: a Bearer access token or an API key. */
+/**
+ * The credential in a request's headers, if any: a Bearer access token or an API key. An API key
+ * may also come as `Authorization: Bearer parley_ak_…`, the only header OpenAI-style clients send;
+ * the prefix tells it from an access token (a JWT), and it is then checked as any API key.
+ */
 export function credentialOf(
   headers: Record<string, string | string[] | undefined>,
 ): { type: 'bearer' | 'api-key'; value: string } | { type: 'malformed' } | undefined {
@@ -39,7 +43,9 @@ export function credentialOf(
   if (typeof authorization !== 'string') return undefined;
   const match = /^(Bearer|ApiKey)\s+(\S+)\s*$/i.exec(authorization);
   if (!match) return { type: 'malformed' };
-  return { type: match[1]!.toLowerCase() === 'bearer' ? 'bearer' : 'api-key', value: match[2]! };
+  const value = match[2]!;
+  const bearer = match[1]!.toLowerCase() === 'bearer' && !value.startsWith('parley_ak_');
+  return { type: bearer ? 'bearer' : 'api-key', value };
 }
 
 /**
