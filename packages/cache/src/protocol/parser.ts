@@ -58,6 +58,8 @@ export class RequestParser {
   private args: string[] | null = null;
   private remaining = 0;
   private bulkLen = -1;
+  /** Read position of `whole` while it parses. */
+  private at = 0;
   /** The previous command name (see commandName). */
   private lastName = '';
   /** Whether `buf` is the caller's reusable read buffer (see feed). */
@@ -169,34 +171,40 @@ export class RequestParser {
   private whole(): string[] | undefined {
     const buf = this.buf;
     const size = buf.length;
-    let p = this.pos + 1;
-    let count = 0;
-    for (let digits = 0; ; digits++) {
-      if (p >= size || digits > 7) return undefined;
-      const digit = buf[p++]! - 48;
-      if (digit === CR - 48 && digits > 0) break;
-      if (digit < 0 || digit > 9) return undefined;
-      count = count * 10 + digit;
-    }
-    if (p >= size || buf[p++] !== LF || count === 0 || count > this.limits.maxMultibulk) return undefined;
+    this.at = this.pos + 1;
+    const count = this.decimal(buf, size, 7);
+    if (count <= 0 || count > this.limits.maxMultibulk) return undefined;
     const argv = new Array<string>(count);
     for (let i = 0; i < count; i++) {
-      if (p >= size || buf[p++] !== 36 /* '$' */) return undefined;
-      let len = 0;
-      for (let digits = 0; ; digits++) {
-        if (p >= size || digits > 9) return undefined;
-        const digit = buf[p++]! - 48;
-        if (digit === CR - 48 && digits > 0) break;
-        if (digit < 0 || digit > 9) return undefined;
-        len = len * 10 + digit;
-      }
-      const end = p + 1 + len;
-      if (end + 2 > size || buf[p] !== LF || len > this.limits.maxBulk) return undefined;
-      argv[i] = i === 0 ? this.commandName(buf, p + 1, end) : latin1.call(buf, p + 1, end);
-      p = end + 2;
+      if (this.at >= size || buf[this.at++] !== 36 /* '$' */) return undefined;
+      const len = this.decimal(buf, size, 9);
+      const start = this.at;
+      const end = start + len;
+      if (len < 0 || len > this.limits.maxBulk || end + 2 > size) return undefined;
+      argv[i] = i === 0 ? this.commandName(buf, start, end) : latin1.call(buf, start, end);
+      this.at = end + 2;
     }
-    this.pos = p;
+    this.pos = this.at;
     return argv;
+  }
+
+  /**
+   * For `whole`: the decimal number at `this.at` (1 to maxDigits digits) and its CRLF, after
+   * which `this.at` is left; -1 if the line is anything else or incomplete.
+   */
+  private decimal(buf: Buffer, size: number, maxDigits: number): number {
+    let p = this.at;
+    let value = 0;
+    for (let digits = 0; ; digits++) {
+      if (p >= size || digits > maxDigits) return -1;
+      const digit = buf[p++]! - 48;
+      if (digit === CR - 48 && digits > 0) break;
+      if (digit < 0 || digit > 9) return -1;
+      value = value * 10 + digit;
+    }
+    if (p >= size || buf[p] !== LF) return -1;
+    this.at = p + 1;
+    return value;
   }
 
   /**
