@@ -6,6 +6,7 @@ import { type IntentClassifier, loadClassifier } from '../classifier/classifier.
 import type { Intent } from '../classifier/intents.js';
 import type { ModelVersion } from '../classifier/model.js';
 import type { VegaLiteSpec } from '../narrative/chart.js';
+import type { AnalysisResult } from '../narrative/results.js';
 import { ANALYTICS_INTENTS, type AnalyticsIntent, PlanError, type QueryPlan } from '../semantic/plan.js';
 import { planQuery, requiredPermissions } from '../semantic/planner.js';
 import { extractSlots } from '../slots/extract.js';
@@ -35,6 +36,8 @@ export interface Answer {
   plan?: QueryPlan;
   /** The warehouse data version the numbers come from. */
   dataVersion?: number;
+  /** For `answer`: the computed numbers, for a language model to narrate (never to recompute). */
+  analysis?: AnalysisResult;
   /** For `denied`: the permissions the question needed and the caller lacks. */
   missingPermissions?: string[];
 }

@@ -16,6 +16,8 @@ export interface Presentation {
   text: string;
   table?: AnswerTable;
   chart?: VegaLiteSpec;
+  /** The computed numbers the text was written from: what a language model may narrate afresh. */
+  analysis: AnalysisResult;
 }
 
 const round = (value: number) => Math.round(value * 100) / 100;
@@ -138,5 +140,5 @@ export function present(plan: QueryPlan, result: PlanResult): Presentation {
   if (result.rows.length === 0 && plan.dimensions.length > 0)
     paragraphs.push(`No sales matched for ${formatRange(plan.timeRange, plan.timeRange.grain)}.`);
   if (result.truncated) paragraphs.push(`The table shows the first ${result.rows.length} rows.`);
-  return { text: paragraphs.join('\n\n'), table, ...(chart ? { chart } : {}) };
+  return { text: paragraphs.join('\n\n'), table, ...(chart ? { chart } : {}), analysis };
 }

@@ -10,6 +10,8 @@ export interface NarrationTaskData {
   /** The user who asked: only they can see or cancel the task. */
   subject: string;
   request: NarrationRequest;
+  /** The conversation answer this narration completes, if any. */
+  target?: { conversationId: string; messageId: string };
 }
 
 export type TaskState = 'waiting' | 'active' | 'completed' | 'failed' | 'cancelled';
@@ -38,6 +40,8 @@ export interface NarrationTasksOptions {
   attempts: number;
   /** Longest a job may run, retries aside. */
   jobTimeoutMs: number;
+  /** Stores a finished narration where it belongs (e.g. its conversation message) before the task completes. */
+  onNarrated?: (data: NarrationTaskData, narration: Narration) => Promise<void>;
 }
 
 export type Submission = { accepted: true; id: string } | { accepted: false; waiting: number };
@@ -188,10 +192,12 @@ export class NarrationTasks {
     const signal = cancelled ? AbortSignal.any([cancelled, deadline]) : deadline;
     await this.events.publish(job.id!, { type: 'started' });
     try {
-      return await this.options.narrator.narrate(job.data.request, {
+      const narration = await this.options.narrator.narrate(job.data.request, {
         signal,
         onEvent: (event) => void this.events.publish(job.id!, event),
       });
+      await this.options.onNarrated?.(job.data, narration);
+      return narration;
     } catch (error) {
       // A cancelled task is finished, not failed: no retry.
       if (cancelled?.aborted) throw new UnrecoverableError(CANCELLED);

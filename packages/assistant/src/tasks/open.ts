@@ -2,7 +2,7 @@ import type { Logger } from '@parley/kit';
 import type { Redis } from 'ioredis';
 import { type LlmConfig, openNarrator } from '../llm/config.js';
 import type { BreakerState } from '../llm/resilient.js';
-import { NarrationTasks } from './narration-tasks.js';
+import { NarrationTasks, type NarrationTasksOptions } from './narration-tasks.js';
 
 /**
  * The llm queue as configured: the narrator (the LLM behind its breaker, or the built-in analyst)
@@ -15,6 +15,7 @@ export function openNarrationTasks(options: {
   logger: Logger;
   concurrency?: number;
   onBreakerStateChange?: (state: BreakerState) => void;
+  onNarrated?: NarrationTasksOptions['onNarrated'];
 }): Promise<NarrationTasks> {
   const { config, logger } = options;
   const narrator = openNarrator(config, (state) => {
@@ -31,5 +32,6 @@ export function openNarrationTasks(options: {
     attempts: 3,
     // The narrator's own timeout falls back to the built-in analyst well before this.
     jobTimeoutMs: config.PARLEY_LLM_TIMEOUT * 2,
+    onNarrated: options.onNarrated,
   });
 }
