@@ -6,5 +6,6 @@ export * from './compile.js';
 export * from './config.js';
 export * from './measures.js';
 export * from './present.js';
+export * from './refresh-job.js';
 export * from './run.js';
 export * from './warehouse-service.js';
