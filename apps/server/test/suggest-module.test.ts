@@ -1,5 +1,16 @@
-import { seedDemo } from '@parley/iam';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase } from '@parley/db/testing';
+import { findTenant, openIam, seedDemo } from '@parley/iam';
+import { createLogger, systemClock } from '@parley/kit';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadServerConfig } from '../src/config.js';
+import type { ModuleContext } from '../src/modules/module.js';
+import { openSuggestModule } from '../src/modules/suggest.js';
+import { openRedis } from '../src/redis.js';
 import { createTestAppWithIam, type TestAppWithIam } from './helpers.js';
 
 const PASSWORD = 'suggest-demo-password-1';
@@ -101,5 +112,81 @@ describe('suggest module in the server', () => {
     const limit = await t.app.inject({ url: '/v1/suggest?q=pipe&limit=0', headers: auth('acme-guest') });
     expect(limit.statusCode).toBe(400);
     expect(await suggest('acme-guest', '   ')).toEqual([]);
+  });
+});
+
+describe('suggest module across a restart', () => {
+  it('writes its indexes on close and serves them again from the snapshots, without seeding again', async () => {
+    const database = await createTestDatabase();
+    const dataDir = await mkdtemp(join(tmpdir(), 'parley-suggest-'));
+    const config = loadServerConfig({
+      NODE_ENV: 'test',
+      PARLEY_DATA_DIR: dataDir,
+      PARLEY_MASTER_KEY: randomBytes(32).toString('base64'),
+    });
+    const logger = createLogger({ level: 'silent' });
+    const connection = await openRedis(process.env.REDIS_URL, dataDir, logger);
+    const iam = await openIam({
+      db: database.db,
+      config,
+      production: false,
+      dataDir,
+      redis: connection.redis,
+    });
+    try {
+      await seedDemo(iam, PASSWORD);
+      const acme = (await findTenant(database.db, 'acme'))!;
+      const context: ModuleContext = {
+        config,
+        logger,
+        database,
+        redis: connection.redis,
+        iam,
+        dataDir,
+        clock: systemClock,
+      };
+      /** The module's routes with acme's guest as the caller (the IAM guard is tested above). */
+      const serve = async (moduleContext: ModuleContext) => {
+        const module = await openSuggestModule(moduleContext);
+        const app = Fastify();
+        app.addHook('onRequest', async (request) => {
+          request.principal = {
+            tenantId: acme.id,
+            subject: 'guest-1',
+            kind: 'user',
+            roles: ['guest'],
+            permissions: new Set(['suggest:read']),
+          };
+        });
+        await app.register(module.plugin);
+        const texts = async (q: string) => {
+          const answer = (await app.inject({ url: `/v1/suggest?q=${q}` })).json() as Answer & {
+            generation: number;
+          };
+          return { generation: answer.generation, texts: answer.suggestions.map((s) => s.text) };
+        };
+        return { module, app, texts };
+      };
+
+      const first = await serve(context);
+      const before = await first.texts('forecast');
+      expect(before.texts.length).toBeGreaterThan(0);
+      await first.app.close();
+      await first.module.close();
+      expect((await readdir(join(dataDir, 'suggest'))).length).toBe(2); // acme and globex
+
+      // A database without the demo tenants: whatever acme is offered now comes from the snapshots.
+      const empty = await createTestDatabase();
+      const second = await serve({ ...context, database: empty });
+      expect(await second.texts('forecast')).toEqual(before);
+      await second.app.close();
+      await second.module.close();
+      await empty.close();
+    } finally {
+      await iam.close();
+      await connection.close();
+      await database.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -120,8 +120,8 @@ export class TypoSearch {
 
   /**
    * Runs the automaton along a node's edge label from depth `from` (state `state`; `weight` is the
-   * node's bound), then tries
-   * each child's first character from the state at the node's end, queuing those still in reach.
+   * node's bound), then tries each child's first character from the state at the node's end,
+   * queuing those still in reach.
    */
   private walk(
     index: PrefixIndex,
