@@ -6,6 +6,7 @@ import {
   ConversationStore,
   conversationPlugin,
   FilesystemFileStore,
+  SalesRefreshJob,
   seedDemoSales,
 } from '@parley/assistant';
 import { DEMO_TENANTS, findTenant } from '@parley/iam';
@@ -54,6 +55,18 @@ export const openAssistantModule: ModuleFactory = async ({
     if (seeded.length > 0)
       logger.info({ tenants: seeded, rows: config.PARLEY_SALES_DEMO_ROWS }, 'seeded demo sales warehouses');
   }
+  // After the demo seed: the hourly refresh then continues the seeded history.
+  const refresh =
+    config.PARLEY_SALES_REFRESH_INTERVAL > 0
+      ? await SalesRefreshJob.start({
+          redis,
+          db: database.db,
+          warehouse: answerer.warehouse,
+          everyMs: config.PARLEY_SALES_REFRESH_INTERVAL,
+          prefix: `${config.PARLEY_REDIS_PREFIX}bull`,
+          logger,
+        })
+      : undefined;
   return {
     name: 'assistant',
     plugin: async (app) => {
@@ -62,6 +75,9 @@ export const openAssistantModule: ModuleFactory = async ({
         conversationPlugin(conversations, { maxAttachmentBytes: config.PARLEY_ATTACHMENT_MAX_BYTES }),
       );
     },
-    close: () => answerer.close(),
+    async close() {
+      await refresh?.close();
+      await answerer.close();
+    },
   };
 };

@@ -11,6 +11,11 @@ export const salesConfigSpec = {
     description:
       'Redis lifetime of a cached sales answer; a safety net, since a warehouse refresh already makes old answers unreachable',
   }),
+  PARLEY_SALES_REFRESH_INTERVAL: env.duration({
+    default: 3_600_000,
+    description:
+      "How often the BullMQ job appends each tenant's new days of sales and bumps its data version (0: never)",
+  }),
   PARLEY_SALES_DEMO_ROWS: env.integer({
     default: 30_000,
     min: 0,

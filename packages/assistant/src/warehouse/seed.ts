@@ -47,11 +47,12 @@ export async function seedSales(db: Db, options: SalesSeedOptions): Promise<Sale
   const end = dayFromMillis(clock.now());
   const start = end - (options.days ?? 3 * 365);
   // The clearing bumps the version too, so answers cached from the replaced data die with it, and
-  // those computed while the load runs die with the final bump.
+  // those computed while the load runs die with the final bump. It already records the days being
+  // loaded, so a refresh running meanwhile finds nothing to append.
   await withTenant(db, tenantId, async (tx) => {
     await clearWarehouse(tx, tenantId);
     await insertDimensions(tx, tenantId, dims);
-    await bumpDataVersion(tx, tenantId, isoDate(start - 1));
+    await bumpDataVersion(tx, tenantId, isoDate(end - 1));
   });
   const generator = new FactGenerator(dims, seed ^ 0x5bd1e995);
   let written = 0;
