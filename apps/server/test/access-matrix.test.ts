@@ -185,6 +185,23 @@ const MATRIX: Record<string, Entry> = {
     }),
     expect: signedIn(200),
   },
+  'GET /v1/models': { request: (ctx) => ({ url: '/v1/models', headers: ctx.auth }), expect: signedIn(200) },
+  'GET /v1/models/:model': {
+    request: (ctx) => ({ url: '/v1/models/parley-analyst', headers: ctx.auth }),
+    expect: signedIn(200),
+  },
+  'POST /v1/chat/completions': {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: ctx.auth,
+      payload: {
+        model: 'parley-analyst',
+        messages: [{ role: 'user', content: 'revenue by region last quarter' }],
+      },
+    }),
+    expect: signedIn(200),
+  },
   'GET /v1/suggest': {
     request: (ctx) => ({ url: '/v1/suggest?q=pipeline', headers: ctx.auth }),
     expect: signedIn(200),

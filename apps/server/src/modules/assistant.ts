@@ -6,6 +6,7 @@ import {
   ConversationStore,
   conversationPlugin,
   FilesystemFileStore,
+  openAIRoutes,
   SalesRefreshJob,
   seedDemoSales,
 } from '@parley/assistant';
@@ -19,6 +20,7 @@ import type { ModuleFactory } from './module.js';
  * process's in-memory cache current.
  * Conversations (`/v1/conversations…`): message trees answered by the same Answerer, full-text
  * search, and attachments stored under `<dataDir>/attachments`.
+ * The OpenAI-compatible API (`/v1/models`, `/v1/chat/completions`) asks the same Answerer.
  */
 export const openAssistantModule: ModuleFactory = async ({
   config,
@@ -71,6 +73,7 @@ export const openAssistantModule: ModuleFactory = async ({
     name: 'assistant',
     plugin: async (app) => {
       await app.register(askRoutes(answerer));
+      await app.register(openAIRoutes(answerer, clock));
       await app.register(
         conversationPlugin(conversations, { maxAttachmentBytes: config.PARLEY_ATTACHMENT_MAX_BYTES }),
       );

@@ -5,6 +5,8 @@ import { conversationRoutes } from './conversation-routes.js';
 
 export { attachmentRoutes } from './attachment-routes.js';
 export { conversationRoutes } from './conversation-routes.js';
+export { openAIError, openAIRoutes } from './openai-routes.js';
+export { PARLEY_MODEL } from './openai-schemas.js';
 export { taskRoutes } from './task-routes.js';
 
 /** Every conversation route (messages, search, attachments); mount behind the IAM access control. */
