@@ -15,19 +15,27 @@ export function groupingLabels(labels: Labels, grouping: readonly string[], with
   return labels.filter((l) => grouping.includes(l.name));
 }
 
-// Per aggregation node, the group labels of each input label set (stable across steps).
-const groupCache = new WeakMap<AggregateExpr, WeakMap<Labels, Labels>>();
+// The group labels of each input label set, per grouping clause. Keyed by the input label set
+// (series labels are the same arrays from query to query), so group labels are computed, and
+// their keys (labelsKey caches by array) built, once per series and clause, not once per query.
+const groupCache = new WeakMap<Labels, Map<string, Labels>>();
+const clauseKeys = new WeakMap<AggregateExpr, string>();
 
 export function cachedGrouping(node: AggregateExpr, labels: Labels): Labels {
-  let cache = groupCache.get(node);
-  if (!cache) {
-    cache = new WeakMap();
-    groupCache.set(node, cache);
+  let clause = clauseKeys.get(node);
+  if (clause === undefined) {
+    clause = `${node.without ? 'without' : 'by'}\xff${node.grouping.join('\xff')}`;
+    clauseKeys.set(node, clause);
   }
-  let out = cache.get(labels);
+  let byClause = groupCache.get(labels);
+  if (!byClause) {
+    byClause = new Map();
+    groupCache.set(labels, byClause);
+  }
+  let out = byClause.get(clause);
   if (!out) {
     out = groupingLabels(labels, node.grouping, node.without);
-    cache.set(labels, out);
+    byClause.set(clause, out);
   }
   return out;
 }
