@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
-import { openNarrationTasks } from '@parley/assistant';
+import { ConversationStore, openNarrationTasks } from '@parley/assistant';
+import { openDatabase } from '@parley/db';
 import type { Logger } from '@parley/kit';
 import { Redis } from 'ioredis';
 import type { ServerConfig } from './config.js';
+import { databaseOptions } from './main.js';
 import { embeddedCacheUrl } from './redis.js';
 
 /** The queues a `parley worker` process can serve. */
@@ -31,14 +33,24 @@ export async function startWorker(
     throw new Error('PARLEY_LLM_CONCURRENCY is 0: this worker would run nothing');
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+  // Finished narrations are written into their conversation answers, as the servers' workers do.
+  const database = openDatabase(databaseOptions(config));
+  const store = new ConversationStore(database.db);
   const tasks = queues.includes('llm')
-    ? await openNarrationTasks({ config, redis, prefix: config.PARLEY_REDIS_PREFIX, logger })
+    ? await openNarrationTasks({
+        config,
+        redis,
+        prefix: config.PARLEY_REDIS_PREFIX,
+        logger,
+        onNarrated: (data, narration) => store.completeNarration(data, narration),
+      })
     : undefined;
   logger.info({ queues, concurrency: config.PARLEY_LLM_CONCURRENCY }, 'parley worker is running');
   return {
     async stop() {
       await tasks?.close();
       redis.disconnect();
+      await database.close();
     },
   };
 }

@@ -36,6 +36,7 @@ const adminOnObject = (ok: number) => ({
   anonymous: 401,
   otherTenant: 404,
 });
+const UNKNOWN_TASK = '01900000-0000-7000-8000-000000000000';
 const signedIn = (ok: number) => ({ admin: ok, analyst: ok, guest: ok, anonymous: 401, otherTenant: ok });
 
 /**
@@ -201,6 +202,19 @@ const MATRIX: Record<string, Entry> = {
       },
     }),
     expect: signedIn(200),
+  },
+  // Tasks are their starter's only: an id nobody here started is a 404 for every signed-in caller.
+  'GET /v1/tasks/:id': {
+    request: (ctx) => ({ url: `/v1/tasks/${UNKNOWN_TASK}`, headers: ctx.auth }),
+    expect: signedIn(404),
+  },
+  'GET /v1/tasks/:id/events': {
+    request: (ctx) => ({ url: `/v1/tasks/${UNKNOWN_TASK}/events`, headers: ctx.auth }),
+    expect: signedIn(404),
+  },
+  'DELETE /v1/tasks/:id': {
+    request: (ctx) => ({ method: 'DELETE', url: `/v1/tasks/${UNKNOWN_TASK}`, headers: ctx.auth }),
+    expect: signedIn(404),
   },
   'GET /v1/suggest': {
     request: (ctx) => ({ url: '/v1/suggest?q=pipeline', headers: ctx.auth }),

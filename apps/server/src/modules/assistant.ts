@@ -7,8 +7,10 @@ import {
   conversationPlugin,
   FilesystemFileStore,
   openAIRoutes,
+  openNarrationTasks,
   SalesRefreshJob,
   seedDemoSales,
+  taskRoutes,
 } from '@parley/assistant';
 import { DEMO_TENANTS, findTenant } from '@parley/iam';
 import type { ModuleFactory } from './module.js';
@@ -20,6 +22,7 @@ import type { ModuleFactory } from './module.js';
  * process's in-memory cache current.
  * Conversations (`/v1/conversations…`): message trees answered by the same Answerer, full-text
  * search, and attachments stored under `<dataDir>/attachments`.
+ * Tasks (`/v1/tasks/:id`, its SSE events): narrations on the llm queue, when a model is configured.
  * The OpenAI-compatible API (`/v1/models`, `/v1/chat/completions`) asks the same Answerer.
  */
 export const openAssistantModule: ModuleFactory = async ({
@@ -39,10 +42,20 @@ export const openAssistantModule: ModuleFactory = async ({
     cache: { ttlSeconds: Math.max(1, Math.round(config.PARLEY_SALES_CACHE_TTL / 1000)) },
   });
   await answerer.start();
+  const store = new ConversationStore(database.db);
+  // The llm queue: a language model re-narrates answers off the request path, when one is configured.
+  const tasks = await openNarrationTasks({
+    config,
+    redis,
+    prefix: config.PARLEY_REDIS_PREFIX,
+    logger,
+    onNarrated: (data, narration) => store.completeNarration(data, narration),
+  });
   const conversations = new ConversationService({
-    store: new ConversationStore(database.db),
+    store,
     files: new FilesystemFileStore(join(dataDir, 'attachments')),
     answerer,
+    narration: config.PARLEY_LLM_BASE_URL ? tasks : undefined,
     clock,
     logger,
     attachments: { maxBytes: config.PARLEY_ATTACHMENT_MAX_BYTES, mediaTypes: config.PARLEY_ATTACHMENT_TYPES },
@@ -73,6 +86,7 @@ export const openAssistantModule: ModuleFactory = async ({
     name: 'assistant',
     plugin: async (app) => {
       await app.register(askRoutes(answerer));
+      await app.register(taskRoutes(tasks));
       await app.register(openAIRoutes(answerer, clock));
       await app.register(
         conversationPlugin(conversations, { maxAttachmentBytes: config.PARLEY_ATTACHMENT_MAX_BYTES }),
@@ -80,6 +94,7 @@ export const openAssistantModule: ModuleFactory = async ({
     },
     async close() {
       await refresh?.close();
+      await tasks.close();
       await answerer.close();
     },
   };

@@ -1,3 +1,6 @@
+import type { AnalysisResult } from '../narrative/results.js';
+import type { NarrationTaskData, Submission } from '../tasks/narration-tasks.js';
+
 /**
  * What the conversation service needs from the assistant to answer a question. The sales
  * assistant's `Answerer` satisfies it; the service stores whatever it returns as the answer.
@@ -25,4 +28,11 @@ export interface AnswerLike {
   completionTokens?: number;
   table?: unknown;
   chart?: unknown;
+  /** The computed numbers behind the text; with a narration queue, a language model re-narrates them. */
+  analysis?: AnalysisResult;
+}
+
+/** Where answers go to be narrated by a language model, off the request path (the llm queue). */
+export interface NarrationQueue {
+  submit(data: NarrationTaskData): Promise<Submission>;
 }

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { type Clock, type Logger, newId, ProblemError, problems } from '@parley/kit';
+import type { AnalysisResult } from '../narrative/results.js';
 import { type Access, accessTo, type Caller, notFound, READ_ALL } from './access.js';
-import type { AnswerLike, AnswerSource } from './answering.js';
+import type { AnswerLike, AnswerSource, NarrationQueue } from './answering.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { FileStore } from './files/file-store.js';
 import { UploadInspector } from './files/inspect.js';
@@ -21,6 +22,8 @@ export interface ConversationServiceOptions {
   store: ConversationStore;
   files: FileStore;
   answerer: AnswerSource;
+  /** With a language model configured: answers are re-narrated by it on the llm queue. */
+  narration?: NarrationQueue;
   clock: Clock;
   logger: Logger;
   attachments: AttachmentPolicy;
@@ -330,6 +333,15 @@ export class ConversationService {
         subject: caller.subject,
       });
       outcome = completed(answer, this.options.clock.now() - started);
+      if (answer.analysis && this.options.narration)
+        outcome = await this.queueNarration(
+          caller,
+          conversation.id,
+          answerId,
+          question,
+          answer.analysis,
+          outcome,
+        );
     } catch (error) {
       outcome = failed(error, this.options.clock.now() - started);
       if (!(error instanceof ProblemError && error.status < 500))
@@ -339,6 +351,34 @@ export class ConversationService {
     const [answer] = await this.store.messages(caller.tenantId, conversation.id, [answerId]);
     const current = await this.store.findConversation(caller.tenantId, conversation.id);
     return { conversation: current ?? conversation, answer: answer! };
+  }
+
+  /**
+   * Queues the language model's narration of an answer. Until it is in, the answer is `pending`
+   * and shows the built-in analyst's text; a saturated queue leaves that text as the answer.
+   */
+  private async queueNarration(
+    caller: Caller,
+    conversationId: string,
+    messageId: string,
+    question: string,
+    analysis: AnalysisResult,
+    outcome: AnswerOutcome,
+  ): Promise<AnswerOutcome> {
+    const submission = await this.options.narration!.submit({
+      tenantId: caller.tenantId,
+      subject: caller.subject,
+      request: { question, result: analysis },
+      target: { conversationId, messageId },
+    });
+    const narration = submission.accepted
+      ? { taskId: submission.id }
+      : { skipped: 'the llm queue is saturated; the built-in analyst answered' };
+    return {
+      ...outcome,
+      status: submission.accepted ? 'pending' : outcome.status,
+      answer: { ...outcome.answer, narration },
+    };
   }
 }
 

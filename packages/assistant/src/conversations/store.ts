@@ -1,6 +1,8 @@
 import { type Db, queryRows, type Tx, withTenant } from '@parley/db';
 import { problems } from '@parley/kit';
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Narration } from '../llm/provider.js';
+import type { NarrationTaskData } from '../tasks/narration-tasks.js';
 import { attachments, conversations, messages } from './schema.js';
 import type { TreeNode } from './tree.js';
 import {
@@ -48,7 +50,7 @@ export interface Exchange {
 }
 
 export interface AnswerOutcome {
-  status: 'complete' | 'failed';
+  status: 'complete' | 'failed' | 'pending';
   content: string;
   intent?: string | null;
   classifierVersion?: string | null;
@@ -242,6 +244,27 @@ export class ConversationStore {
 
   async finishAnswer(tenantId: string, messageId: string, outcome: AnswerOutcome): Promise<void> {
     await this.inTenant(tenantId, (tx) => tx.update(messages).set(outcome).where(eq(messages.id, messageId)));
+  }
+
+  /**
+   * A narration from the llm queue is in: the answer it was queued for gets its text and author
+   * and is complete. (Narrations queued for no answer have nothing to write.)
+   */
+  async completeNarration({ tenantId, target }: NarrationTaskData, narration: Narration): Promise<void> {
+    if (!target) return;
+    await this.inTenant(tenantId, (tx) =>
+      tx
+        .update(messages)
+        .set({
+          status: 'complete',
+          content: `${narration.label}\n\n${narration.text}`,
+          provider: narration.provider,
+          model: narration.model,
+          promptTokens: narration.tokens?.prompt ?? null,
+          completionTokens: narration.tokens?.completion ?? null,
+        })
+        .where(eq(messages.id, target.messageId)),
+    );
   }
 
   /** Full-text search (PostgreSQL FTS, English stemming) over one owner's titles and messages. */

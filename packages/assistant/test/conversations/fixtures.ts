@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import { type Clock, createLogger } from '@parley/kit';
 import { Answerer } from '../../src/analytics/answerer.js';
 import type { Caller } from '../../src/conversations/access.js';
-import type { AnswerSource } from '../../src/conversations/answering.js';
+import type { AnswerSource, NarrationQueue } from '../../src/conversations/answering.js';
 import { FilesystemFileStore } from '../../src/conversations/files/filesystem-store.js';
 import { ATTACHMENT_MEDIA_TYPES } from '../../src/conversations/files/media-types.js';
 import { ConversationService } from '../../src/conversations/service.js';
@@ -34,8 +34,8 @@ export interface ConversationFixture {
   callers: Record<'guest' | 'otherGuest' | 'analyst' | 'admin' | 'globexAdmin', Caller>;
   /** Files under the attachments directory (to check that refused uploads leave nothing). */
   storedFiles(): Promise<string[]>;
-  /** The same store and files answered by another source (for failure paths). */
-  serviceWith(answerer: AnswerSource): ConversationService;
+  /** The same store and files answered by another source (for failure paths), or narrated by a queue. */
+  serviceWith(answerer: AnswerSource, narration?: NarrationQueue): ConversationService;
   close(): Promise<void>;
 }
 
@@ -62,11 +62,12 @@ export async function createConversationFixture(): Promise<ConversationFixture> 
   const attachmentsDir = await mkdtemp(join(tmpdir(), 'parley-attachments-'));
   const files = new FilesystemFileStore(attachmentsDir);
   const logger = createLogger({ level: 'silent' });
-  const serviceWith = (source: AnswerSource) =>
+  const serviceWith = (source: AnswerSource, narration?: NarrationQueue) =>
     new ConversationService({
       store,
       files,
       answerer: source,
+      narration,
       clock,
       logger,
       attachments: { maxBytes: MAX_BYTES, mediaTypes: ATTACHMENT_MEDIA_TYPES },

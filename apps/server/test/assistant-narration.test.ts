@@ -1,0 +1,103 @@
+import type { AddressInfo } from 'node:net';
+import { seedDemoSales } from '@parley/assistant';
+import { findTenant, seedDemo } from '@parley/iam';
+import { systemClock } from '@parley/kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOpenAi } from '../../../packages/assistant/test/llm/fake-openai.js';
+import { createTestAppWithIam, type TestAppWithIam } from './helpers.js';
+
+const PASSWORD = 'narration-demo-password-1';
+let t: TestAppWithIam;
+let fake: FakeOpenAi;
+let base: string;
+const auth: Record<'analyst' | 'guest', Record<string, string>> = { analyst: {}, guest: {} };
+
+/** The assistant with a language model configured (a local OpenAI-compatible server), as `parley start` runs it. */
+beforeAll(async () => {
+  fake = await FakeOpenAi.start();
+  t = await createTestAppWithIam({
+    modules: ['assistant'],
+    env: { PARLEY_LLM_BASE_URL: fake.baseURL, PARLEY_LLM_MODEL: 'fake-model' },
+  });
+  await seedDemo(t.iam, PASSWORD);
+  const acme = (await findTenant(t.iam.db, 'acme'))!;
+  await seedDemoSales(t.database.db, [acme], 3000, systemClock);
+  for (const role of ['analyst', 'guest'] as const) {
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { tenant: 'acme', email: `${role}@acme.test`, password: PASSWORD },
+    });
+    auth[role] = { authorization: `Bearer ${login.json().accessToken}` };
+  }
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await t?.close();
+  await fake?.close();
+});
+
+/** Reads a Server-Sent Events response to its end: each event's name and parsed data. */
+async function readEvents(response: Response): Promise<{ event: string; data: Record<string, unknown> }[]> {
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((frame) => frame.startsWith('event: '))
+    .map((frame) => {
+      const [eventLine, dataLine] = frame.split('\n');
+      return {
+        event: eventLine!.slice('event: '.length),
+        data: JSON.parse(dataLine!.slice('data: '.length)),
+      };
+    });
+}
+
+describe('answers narrated by a language model on the llm queue', () => {
+  it('answers with the numbers at once, streams the narration as SSE, then completes the message', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/conversations',
+      headers: auth.analyst,
+      payload: { message: 'What was revenue last quarter?' },
+    });
+    expect(created.statusCode).toBe(201);
+    const body = created.json();
+    const answer = body.exchange.answer;
+    expect(answer.status).toBe('pending');
+    const taskId = answer.answer.narration.taskId as string;
+
+    const stream = await fetch(`${base}/v1/tasks/${taskId}/events`, { headers: auth.analyst });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const events = await readEvents(stream);
+    expect(events[0]?.event).toMatch(/^(state|completed)$/);
+    expect(events.at(-1)).toMatchObject({ event: 'completed', data: { result: { model: 'fake-model' } } });
+    // The model was given the computed numbers to narrate.
+    expect(JSON.parse(fake.requests.at(-1)!.messages[1]!.content).facts.metric).toBe('revenue');
+
+    const task = await t.app.inject({ url: `/v1/tasks/${taskId}`, headers: auth.analyst });
+    expect(task.json()).toMatchObject({ id: taskId, state: 'completed' });
+    const conversation = await t.app.inject({
+      url: `/v1/conversations/${body.conversation.id}`,
+      headers: auth.analyst,
+    });
+    const last = conversation.json().messages.at(-1);
+    expect(last).toMatchObject({ status: 'complete', provider: 'openai-compatible', model: 'fake-model' });
+    expect(last.content).toContain('Revenue rose to 300.');
+  });
+
+  it('hides a task from everyone but the user who started it', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/conversations',
+      headers: auth.analyst,
+      payload: { message: 'What was revenue last quarter?' },
+    });
+    const taskId = created.json().exchange.answer.answer.narration.taskId as string;
+    expect((await t.app.inject({ url: `/v1/tasks/${taskId}`, headers: auth.guest })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/v1/tasks/${taskId}`, headers: auth.guest })).statusCode,
+    ).toBe(404);
+  });
+});
