@@ -145,9 +145,11 @@ describe('OpenAI-compatible API with the official openai client', () => {
     expect(chunks.at(-1)!.usage).toEqual(whole.usage);
   });
 
-  it('sends Server-Sent Events ending with [DONE]', async () => {
+  it('sends Server-Sent Events ending with [DONE], audited before the stream starts', async () => {
+    const requestId = `openai-stream-${Date.now()}`;
     const res = await post(
       JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: QUESTION }] }),
+      { authorization: `Bearer ${tokens.analyst}`, 'x-request-id': requestId },
     );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
@@ -155,6 +157,16 @@ describe('OpenAI-compatible API with the official openai client', () => {
     expect(events.every((e) => e.startsWith('data: '))).toBe(true);
     expect(events.at(-1)).toBe('data: [DONE]');
     expect(JSON.parse(events.at(-2)!.slice(6)).choices[0].finish_reason).toBe('stop');
+    const audit = await t.app.inject({
+      url: '/v1/audit-events?action=sales:query&limit=100',
+      headers: { authorization: `Bearer ${tokens.admin}` },
+    });
+    const records = (audit.json() as { events: { requestId: string; route: string; status: number }[] })
+      .events;
+    expect(records.find((r) => r.requestId === requestId)).toMatchObject({
+      route: 'POST /v1/chat/completions',
+      status: 200,
+    });
   });
 
   it('cuts at max_tokens with finish_reason length', async () => {
@@ -315,4 +327,29 @@ describe('OpenAI-compatible API with the official openai client', () => {
     for (const row of acme.table!.rows)
       expect(theirs.choices[0]!.message.content).not.toContain(`| ${row.join(' | ')} |`);
   });
+});
+
+describe('rate limits on the OpenAI-compatible API', () => {
+  let limited: TestAppWithIam;
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it('answers 429 as a RateLimitError with Retry-After once the user window is full', async () => {
+    limited = await createTestAppWithIam({ modules: ['assistant'], env: { PARLEY_RATE_LIMIT_USER: '2' } });
+    await seedDemo(limited.iam, PASSWORD);
+    const res = await limited.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { tenant: 'acme', email: 'guest@acme.test', password: PASSWORD },
+    });
+    const url = await limited.app.listen({ port: 0, host: '127.0.0.1' });
+    const guest = new OpenAI({ apiKey: res.json().accessToken, baseURL: `${url}/v1`, maxRetries: 0 });
+    await guest.models.list();
+    await guest.models.list();
+    const error = await failure(guest.models.list());
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(error.type).toBe('rate_limit_error');
+    expect(Number(error.headers?.get('retry-after'))).toBeGreaterThan(0);
+  }, 60_000);
 });
