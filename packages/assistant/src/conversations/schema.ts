@@ -1,4 +1,4 @@
-import { tenants } from '@parley/db';
+import { tenantIdColumn } from '@parley/db';
 import { type SQL, sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
@@ -19,10 +19,6 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 /** English stemming ("regions" finds "region"); the two-argument form is immutable, so it can be generated. */
 const searchable = (column: SQL) => sql`to_tsvector('english'::regconfig, ${column})`;
 
-const tenantId = () =>
-  uuid('tenant_id')
-    .notNull()
-    .references(() => tenants.id, { onDelete: 'cascade' });
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
 export const MESSAGE_ROLES = ['user', 'assistant', 'system'] as const;
@@ -36,7 +32,7 @@ export const conversations = pgTable(
   'conversations',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     /** The principal's subject (a user or service-account id): guests and analysts see only their own. */
     ownerId: uuid('owner_id').notNull(),
     title: text('title').notNull(),
@@ -64,7 +60,7 @@ export const messages = pgTable(
   'messages',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     conversationId: uuid('conversation_id')
       .notNull()
       .references(() => conversations.id, { onDelete: 'cascade' }),
@@ -99,7 +95,7 @@ export const attachments = pgTable(
   'attachments',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     conversationId: uuid('conversation_id')
       .notNull()
       .references(() => conversations.id, { onDelete: 'cascade' }),

@@ -1,4 +1,4 @@
-import { tenants } from '@parley/db';
+import { tenantIdColumn, tenants } from '@parley/db';
 import {
   bigint,
   date,
@@ -20,16 +20,11 @@ import {
  * security); dimension ids are small integers numbered per tenant, so the fact table stays narrow.
  */
 
-const tenantId = () =>
-  uuid('tenant_id')
-    .notNull()
-    .references(() => tenants.id, { onDelete: 'cascade' });
-
 /** A small dimension (a name per id) such as regions or channels. */
 function namedDimension(name: string) {
   return pgTable(
     name,
-    { tenantId: tenantId(), id: smallint('id').notNull(), name: text('name').notNull() },
+    { tenantId: tenantIdColumn(), id: smallint('id').notNull(), name: text('name').notNull() },
     (t) => [primaryKey({ columns: [t.tenantId, t.id] }), unique().on(t.tenantId, t.name)],
   );
 }
@@ -42,7 +37,7 @@ export const salesCategories = namedDimension('sales_categories');
 export const salesProducts = pgTable(
   'sales_products',
   {
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     id: integer('id').notNull(),
     name: text('name').notNull(),
     categoryId: smallint('category_id').notNull(),
@@ -62,7 +57,7 @@ export const salesProducts = pgTable(
 export const salesCustomers = pgTable(
   'sales_customers',
   {
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     id: integer('id').notNull(),
     name: text('name').notNull(),
     segmentId: smallint('segment_id').notNull(),

@@ -11,13 +11,20 @@ export const tenants = pgTable('tenants', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * The `tenant_id` column of a tenant-owned table: the row-level security policy's key, removed
+ * with its tenant. Every package's tenant-owned tables use this one definition.
+ */
+export const tenantIdColumn = () =>
+  uuid('tenant_id')
+    .notNull()
+    .references(() => tenants.id, { onDelete: 'cascade' });
+
 /** Per-tenant settings (limits, preferences). Tenant-owned: FORCE row-level security. */
 export const tenantSettings = pgTable(
   'tenant_settings',
   {
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: tenantIdColumn(),
     key: text('key').notNull(),
     value: jsonb('value').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -1,4 +1,4 @@
-import { tenants } from '@parley/db';
+import { tenantIdColumn, tenants } from '@parley/db';
 import {
   bigint,
   boolean,
@@ -17,10 +17,6 @@ import type { Segment } from '../model/segment.js';
 
 // Tenant-owned tables: FORCE row-level security on tenant_id through parley_enable_tenant_rls
 // (custom migration flags_security); flag_due_work is the one exception, see there.
-const tenantId = () =>
-  uuid('tenant_id')
-    .notNull()
-    .references(() => tenants.id, { onDelete: 'cascade' });
 const at = (name: string) => timestamp(name, { withTimezone: true });
 
 /** A product or service whose flags are managed together. */
@@ -28,7 +24,7 @@ export const flagProjects = pgTable(
   'flag_projects',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     key: text('key').notNull(),
     name: text('name').notNull(),
     createdAt: at('created_at').notNull().defaultNow(),
@@ -44,7 +40,7 @@ export const flagEnvironments = pgTable(
   'flag_environments',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     projectId: uuid('project_id')
       .notNull()
       .references(() => flagProjects.id, { onDelete: 'cascade' }),
@@ -64,7 +60,7 @@ export const flagDefinitions = pgTable(
   'flags',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     projectId: uuid('project_id')
       .notNull()
       .references(() => flagProjects.id, { onDelete: 'cascade' }),
@@ -79,7 +75,7 @@ export const flagDefinitions = pgTable(
 export const flagConfigs = pgTable(
   'flag_configs',
   {
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     environmentId: uuid('environment_id')
       .notNull()
       .references(() => flagEnvironments.id, { onDelete: 'cascade' }),
@@ -100,7 +96,7 @@ export const flagConfigs = pgTable(
 export const flagSegments = pgTable(
   'flag_segments',
   {
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     environmentId: uuid('environment_id')
       .notNull()
       .references(() => flagEnvironments.id, { onDelete: 'cascade' }),
@@ -117,7 +113,7 @@ export const flagSdkKeys = pgTable(
   'flag_sdk_keys',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     environmentId: uuid('environment_id')
       .notNull()
       .references(() => flagEnvironments.id, { onDelete: 'cascade' }),
@@ -140,7 +136,7 @@ export const flagHistory = pgTable(
   'flag_history',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     environmentId: uuid('environment_id')
       .notNull()
       .references(() => flagEnvironments.id, { onDelete: 'cascade' }),
@@ -165,7 +161,7 @@ export const flagChangeRequests = pgTable(
   'flag_change_requests',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     environmentId: uuid('environment_id')
       .notNull()
       .references(() => flagEnvironments.id, { onDelete: 'cascade' }),
@@ -192,7 +188,7 @@ export const flagChangeRequests = pgTable(
 export const flagApprovals = pgTable(
   'flag_approvals',
   {
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     changeRequestId: uuid('change_request_id')
       .notNull()
       .references(() => flagChangeRequests.id, { onDelete: 'cascade' }),
@@ -207,7 +203,7 @@ export const flagApprovals = pgTable(
 export const flagEvaluations = pgTable(
   'flag_evaluations',
   {
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     environmentId: uuid('environment_id')
       .notNull()
       .references(() => flagEnvironments.id, { onDelete: 'cascade' }),

@@ -1,4 +1,4 @@
-import { tenants } from '@parley/db';
+import { tenantIdColumn, tenants } from '@parley/db';
 import {
   bigint,
   boolean,
@@ -13,10 +13,6 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
-const tenantId = () =>
-  uuid('tenant_id')
-    .notNull()
-    .references(() => tenants.id, { onDelete: 'cascade' });
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
 /** A person who signs in with a password. Email is unique within a tenant, not across tenants. */
@@ -24,7 +20,7 @@ export const users = pgTable(
   'users',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     email: text('email').notNull(),
     displayName: text('display_name').notNull().default(''),
     /** argon2id PHC string. */
@@ -47,7 +43,7 @@ export const roles = pgTable(
   'roles',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
     builtin: boolean('builtin').notNull().default(false),
@@ -59,7 +55,7 @@ export const roles = pgTable(
 export const rolePermissions = pgTable(
   'role_permissions',
   {
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     roleId: uuid('role_id')
       .notNull()
       .references(() => roles.id, { onDelete: 'cascade' }),
@@ -71,7 +67,7 @@ export const rolePermissions = pgTable(
 export const userRoles = pgTable(
   'user_roles',
   {
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
@@ -87,7 +83,7 @@ export const serviceAccounts = pgTable(
   'service_accounts',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     name: text('name').notNull(),
     status: text('status', { enum: ['active', 'disabled'] })
       .notNull()
@@ -102,7 +98,7 @@ export const apiKeys = pgTable(
   'api_keys',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     serviceAccountId: uuid('service_account_id')
       .notNull()
       .references(() => serviceAccounts.id, { onDelete: 'cascade' }),
@@ -124,7 +120,7 @@ export const refreshTokens = pgTable(
   'refresh_tokens',
   {
     id: uuid('id').primaryKey(),
-    tenantId: tenantId(),
+    tenantId: tenantIdColumn(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
