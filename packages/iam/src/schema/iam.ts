@@ -1,4 +1,4 @@
-import { tenantIdColumn, tenants } from '@parley/db';
+import { tenantIdColumn } from '@parley/db';
 import {
   bigint,
   boolean,
