@@ -112,9 +112,16 @@ export class BitReader {
       this.pos += count;
       return result;
     }
-    // 25..32 bits: two fast reads (a multiply keeps the result unsigned).
-    const high = this.readBits(count - 16);
-    return high * 65536 + this.readBits(16);
+    // 25..32 bits: a 40-bit window (the offset is ≤ 7, so offset + count ≤ 39).
+    const i = this.pos >>> 3;
+    const offset = this.pos & 7;
+    const first =
+      ((bytes[i]! << 24) | ((bytes[i + 1] ?? 0) << 16) | ((bytes[i + 2] ?? 0) << 8) | (bytes[i + 3] ?? 0)) >>>
+      0;
+    const window = ((first << offset) | ((bytes[i + 4] ?? 0) >>> (8 - offset))) >>> 0;
+    this.pos += count;
+    // count is 25..32, so the shift is 0..7 (JavaScript shifts count modulo 32).
+    return window >>> (32 - count);
   }
 
   readUvarint(): number {

@@ -41,6 +41,20 @@ describe('bitstream', () => {
     expect(r.readUvarint()).toBe(2 ** 40 + 7);
   });
 
+  it('reads every width at every bit offset, up to the last bit', () => {
+    for (let offset = 0; offset < 8; offset++)
+      for (let count = 1; count <= 32; count++) {
+        const value = (0x9e3779b9 * count + offset) % 2 ** count;
+        const w = new BitWriter(1);
+        w.writeBits(0, offset);
+        w.writeBits(value, count);
+        const r = new BitReader(w.finish(), offset + count);
+        r.readBits(offset);
+        expect(r.readBits(count)).toBe(value);
+        expect(() => r.readBit()).toThrow(RangeError);
+      }
+  });
+
   it('refuses to read past the end', () => {
     const r = new BitReader(new Uint8Array(1));
     r.readBits(8);
