@@ -38,12 +38,8 @@ export const llmConfigSpec = {
     default: 500,
     min: 1,
     max: 1_000_000,
-    description: 'Waiting narrations beyond which the llm queue counts as saturated',
-  }),
-  PARLEY_LLM_QUEUE_SATURATED: env.oneOf(['degrade', 'reject'], {
-    default: 'degrade',
     description:
-      'When the llm queue is saturated: answer at once with the built-in narrative, or refuse with 503 and Retry-After',
+      'Waiting narrations beyond which the llm queue is saturated: answers then keep the built-in narrative',
   }),
 };
 
