@@ -1,6 +1,6 @@
 import { findTenant, seedDemo } from '@parley/iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestAppWithIam, type TestAppWithIam } from './helpers.js';
+import { accessTokenFor, createTestAppWithIam, type TestAppWithIam } from './helpers.js';
 
 const PASSWORD = 'conversations-demo-password-1';
 const BOUNDARY = 'parley-conversation-test';
@@ -16,12 +16,9 @@ beforeAll(async () => {
   const acme = (await findTenant(t.iam.db, 'acme'))!;
   users = Object.fromEntries((await t.iam.listUsers(acme.id)).map((u) => [u.email.split('@')[0]!, u.id]));
   for (const role of ['guest', 'admin'] as const) {
-    const login = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { tenant: 'acme', email: `${role}@acme.test`, password: PASSWORD },
-    });
-    auth[role] = { authorization: `Bearer ${login.json().accessToken}` };
+    auth[role] = {
+      authorization: `Bearer ${await accessTokenFor(t.app, 'acme', `${role}@acme.test`, PASSWORD)}`,
+    };
   }
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { findTenant, seedDemo } from '@parley/iam';
 import { systemClock } from '@parley/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOpenAi } from '../../../packages/assistant/test/llm/fake-openai.js';
-import { createTestAppWithIam, type TestAppWithIam } from './helpers.js';
+import { accessTokenFor, createTestAppWithIam, type TestAppWithIam } from './helpers.js';
 
 const PASSWORD = 'narration-demo-password-1';
 let t: TestAppWithIam;
@@ -23,12 +23,9 @@ beforeAll(async () => {
   const acme = (await findTenant(t.iam.db, 'acme'))!;
   await seedDemoSales(t.database.db, [acme], 3000, systemClock);
   for (const role of ['analyst', 'guest'] as const) {
-    const login = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { tenant: 'acme', email: `${role}@acme.test`, password: PASSWORD },
-    });
-    auth[role] = { authorization: `Bearer ${login.json().accessToken}` };
+    auth[role] = {
+      authorization: `Bearer ${await accessTokenFor(t.app, 'acme', `${role}@acme.test`, PASSWORD)}`,
+    };
   }
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;

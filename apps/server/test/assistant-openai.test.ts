@@ -3,7 +3,7 @@ import { findTenant, seedDemo } from '@parley/iam';
 import { systemClock } from '@parley/kit';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestAppWithIam, type TestAppWithIam } from './helpers.js';
+import { accessTokenFor, createTestAppWithIam, type TestAppWithIam } from './helpers.js';
 
 const PASSWORD = 'openai-demo-password-1';
 const MODEL = 'parley-analyst';
@@ -18,15 +18,7 @@ let acmeId: string;
 /** The official OpenAI client pointed at Parley, with a Parley token or API key as its `apiKey`. */
 const client = (apiKey: string) => new OpenAI({ apiKey, baseURL: `${base}/v1`, maxRetries: 0 });
 
-async function login(tenant: string, email: string): Promise<string> {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/v1/auth/login',
-    payload: { tenant, email, password: PASSWORD },
-  });
-  if (res.statusCode !== 200) throw new Error(`login ${email}: ${res.body}`);
-  return res.json().accessToken as string;
-}
+const login = (tenant: string, email: string) => accessTokenFor(t.app, tenant, email, PASSWORD);
 
 /** The same question over Parley's own API, to compare numbers with. */
 async function ask(who: Who, question: string) {
@@ -338,13 +330,9 @@ describe('rate limits on the OpenAI-compatible API', () => {
   it('answers 429 as a RateLimitError with Retry-After once the user window is full', async () => {
     limited = await createTestAppWithIam({ modules: ['assistant'], env: { PARLEY_RATE_LIMIT_USER: '2' } });
     await seedDemo(limited.iam, PASSWORD);
-    const res = await limited.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { tenant: 'acme', email: 'guest@acme.test', password: PASSWORD },
-    });
+    const token = await accessTokenFor(limited.app, 'acme', 'guest@acme.test', PASSWORD);
     const url = await limited.app.listen({ port: 0, host: '127.0.0.1' });
-    const guest = new OpenAI({ apiKey: res.json().accessToken, baseURL: `${url}/v1`, maxRetries: 0 });
+    const guest = new OpenAI({ apiKey: token, baseURL: `${url}/v1`, maxRetries: 0 });
     await guest.models.list();
     await guest.models.list();
     const error = await failure(guest.models.list());

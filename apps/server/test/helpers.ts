@@ -102,3 +102,20 @@ export async function createTestAppWithIam(options: TestAppWithIamOptions = {}):
     },
   };
 }
+
+/** Signs a user in through `POST /v1/auth/login` and returns their access token (throws on failure). */
+export async function accessTokenFor(
+  app: FastifyInstance,
+  tenant: string,
+  email: string,
+  password: string,
+): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/login',
+    payload: { tenant, email, password },
+  });
+  if (res.statusCode !== 200)
+    throw new Error(`login of ${email} in ${tenant} failed: ${res.statusCode} ${res.body}`);
+  return res.json().accessToken as string;
+}

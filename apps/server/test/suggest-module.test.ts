@@ -11,7 +11,7 @@ import { loadServerConfig } from '../src/config.js';
 import type { ModuleContext } from '../src/modules/module.js';
 import { openSuggestModule } from '../src/modules/suggest.js';
 import { openRedis } from '../src/redis.js';
-import { createTestAppWithIam, type TestAppWithIam } from './helpers.js';
+import { accessTokenFor, createTestAppWithIam, type TestAppWithIam } from './helpers.js';
 
 const PASSWORD = 'suggest-demo-password-1';
 
@@ -32,13 +32,7 @@ describe('suggest module in the server', () => {
       ['globex', 'admin'],
       ['globex', 'guest'],
     ] as const) {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/v1/auth/login',
-        payload: { tenant, email: `${role}@${tenant}.test`, password: PASSWORD },
-      });
-      expect(res.statusCode).toBe(200);
-      tokens[`${tenant}-${role}`] = res.json().accessToken;
+      tokens[`${tenant}-${role}`] = await accessTokenFor(t.app, tenant, `${role}@${tenant}.test`, PASSWORD);
     }
   });
   afterAll(async () => {
