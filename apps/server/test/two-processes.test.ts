@@ -1,6 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
@@ -21,6 +24,7 @@ describe.skipIf(!adminUrl)('two server processes sharing PostgreSQL and Redis', 
   const prefix = `${name}:`;
   const servers: ChildProcess[] = [];
   const bases: string[] = [];
+  const dataDirs: string[] = [];
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
@@ -43,7 +47,13 @@ describe.skipIf(!adminUrl)('two server processes sharing PostgreSQL and Redis', 
     };
     await promisify(execFile)(process.execPath, [CLI, 'seed', '--demo'], { env });
     for (let i = 0; i < 2; i++) {
-      const child = spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+      // Each process has its own data directory, as two hosts would: module files are per process.
+      const dataDir = mkdtempSync(join(tmpdir(), 'parley-two-'));
+      dataDirs.push(dataDir);
+      const child = spawn(process.execPath, [CLI, 'start'], {
+        env: { ...env, PARLEY_DATA_DIR: dataDir },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       servers.push(child);
       for await (const line of createInterface({ input: child.stdout! })) {
         const entry = JSON.parse(line) as { msg: string; url?: string };
@@ -62,6 +72,7 @@ describe.skipIf(!adminUrl)('two server processes sharing PostgreSQL and Redis', 
         await once(child, 'exit');
       }
     }
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
     const redis = new Redis(redisUrl);
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);
