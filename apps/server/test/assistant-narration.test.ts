@@ -61,7 +61,9 @@ describe('answers narrated by a language model on the llm queue', () => {
     expect(created.statusCode).toBe(201);
     const body = created.json();
     const answer = body.exchange.answer;
-    expect(answer.status).toBe('pending');
+    // Pending with the built-in text, unless the worker was faster than this response.
+    if (answer.status === 'pending') expect(answer.content).toMatch(/built-in analyst/);
+    else expect(answer.provider).toBe('openai-compatible');
     const taskId = answer.answer.narration.taskId as string;
 
     const stream = await fetch(`${base}/v1/tasks/${taskId}/events`, { headers: auth.analyst });

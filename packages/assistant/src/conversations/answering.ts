@@ -34,5 +34,6 @@ export interface AnswerLike {
 
 /** Where answers go to be narrated by a language model, off the request path (the llm queue). */
 export interface NarrationQueue {
-  submit(data: NarrationTaskData): Promise<Submission>;
+  /** Queues a narration; `id` names the task, so the answer can record it before the task runs. */
+  submit(data: NarrationTaskData, options?: { id?: string }): Promise<Submission>;
 }

@@ -323,7 +323,7 @@ export class ConversationService {
     question: string,
   ): Promise<Omit<ExchangeResult, 'question'>> {
     const started = this.options.clock.now();
-    let outcome: AnswerOutcome;
+    let outcome: AnswerOutcome | undefined;
     try {
       const answer = await this.options.answerer.answer({
         tenantId: caller.tenantId,
@@ -347,7 +347,7 @@ export class ConversationService {
       if (!(error instanceof ProblemError && error.status < 500))
         this.options.logger.error({ err: error, conversationId: conversation.id }, 'answering failed');
     }
-    await this.store.finishAnswer(caller.tenantId, answerId, outcome);
+    if (outcome) await this.store.finishAnswer(caller.tenantId, answerId, outcome);
     const [answer] = await this.store.messages(caller.tenantId, conversation.id, [answerId]);
     const current = await this.store.findConversation(caller.tenantId, conversation.id);
     return { conversation: current ?? conversation, answer: answer! };
@@ -355,7 +355,9 @@ export class ConversationService {
 
   /**
    * Queues the language model's narration of an answer. Until it is in, the answer is `pending`
-   * and shows the built-in analyst's text; a saturated queue leaves that text as the answer.
+   * and shows the built-in analyst's text. The pending answer is stored before the task is queued,
+   * so a fast worker's narration is never overwritten: then nothing is left to store (undefined).
+   * A saturated or unreachable queue leaves the built-in text as the complete answer (returned).
    */
   private async queueNarration(
     caller: Caller,
@@ -364,21 +366,30 @@ export class ConversationService {
     question: string,
     analysis: AnalysisResult,
     outcome: AnswerOutcome,
-  ): Promise<AnswerOutcome> {
-    const submission = await this.options.narration!.submit({
+  ): Promise<AnswerOutcome | undefined> {
+    const taskId = newId();
+    const narrated = (narration: Record<string, string>): AnswerOutcome => ({
+      ...outcome,
+      answer: { ...outcome.answer, narration },
+    });
+    await this.store.finishAnswer(caller.tenantId, messageId, { ...narrated({ taskId }), status: 'pending' });
+    const data = {
       tenantId: caller.tenantId,
       subject: caller.subject,
       request: { question, result: analysis },
       target: { conversationId, messageId },
-    });
-    const narration = submission.accepted
-      ? { taskId: submission.id }
-      : { skipped: 'the llm queue is saturated; the built-in analyst answered' };
-    return {
-      ...outcome,
-      status: submission.accepted ? 'pending' : outcome.status,
-      answer: { ...outcome.answer, narration },
     };
+    try {
+      const submission = await this.options.narration!.submit(data, { id: taskId });
+      if (submission.accepted) return undefined;
+      return narrated({ skipped: 'the llm queue is saturated; the built-in analyst answered' });
+    } catch (error) {
+      this.options.logger.warn(
+        { err: error, conversationId },
+        'the llm queue is unreachable; built-in answer kept',
+      );
+      return narrated({ skipped: 'the llm queue is unavailable; the built-in analyst answered' });
+    }
   }
 }
 

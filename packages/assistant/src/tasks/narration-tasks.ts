@@ -98,10 +98,15 @@ export class NarrationTasks {
     return tasks;
   }
 
-  async submit(data: NarrationTaskData, priority = 0): Promise<Submission> {
+  /** Queues a narration (`id`: the task's id, chosen by the caller; a new UUIDv7 otherwise). */
+  async submit(
+    data: NarrationTaskData,
+    options: { id?: string; priority?: number } = {},
+  ): Promise<Submission> {
     const waiting = await this.queue.getJobCountByTypes('waiting', 'prioritized', 'delayed');
     if (waiting >= this.options.maxWaiting) return { accepted: false, waiting };
-    const id = newId();
+    const id = options.id ?? newId();
+    const priority = options.priority ?? 0;
     await this.queue.add('narrate', data, {
       jobId: id,
       priority,

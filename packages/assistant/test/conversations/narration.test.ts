@@ -63,8 +63,9 @@ describe('conversation answers narrated on the llm queue', () => {
       message: 'What was revenue last quarter?',
     });
     const pending = exchange!.answer;
-    expect(pending.status).toBe('pending');
-    expect(pending.content).toMatch(/built-in analyst/);
+    // Pending with the built-in text, unless the worker was faster than this response.
+    if (pending.status === 'pending') expect(pending.content).toMatch(/built-in analyst/);
+    else expect(pending.provider).toBe('test-llm');
     const taskId = (pending.answer as { narration: { taskId: string } }).narration.taskId;
 
     const events = [];
