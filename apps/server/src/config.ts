@@ -5,6 +5,7 @@ import { type ConfigOf, env, loadConfig } from '@parley/kit';
 import { metricsConfigSpec } from '@parley/metrics';
 import { suggestConfigSpec } from '@parley/suggest';
 import { MODULE_NAMES } from './modules/index.js';
+import { platformFlagsConfigSpec } from './platform-flags.js';
 
 /** Every environment variable the server reads. The README's configuration table is generated from this. */
 export const serverConfigSpec = {
@@ -63,6 +64,7 @@ export const serverConfigSpec = {
   ...conversationConfigSpec,
   ...llmConfigSpec,
   ...flagsConfigSpec,
+  ...platformFlagsConfigSpec,
   ...metricsConfigSpec,
   ...suggestConfigSpec,
 };

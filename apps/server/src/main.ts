@@ -8,6 +8,7 @@ import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import type { ReadinessCheck } from './http/health.js';
 import { closeModules, openModules } from './modules/index.js';
+import { PlatformFlags } from './platform-flags.js';
 import { openRedis } from './redis.js';
 
 export interface RunningServer {
@@ -58,6 +59,7 @@ export async function startServer(
 
   const iam = await openIamFor(config, database.db, redis);
   if (config.NODE_ENV === 'development') await seedDemoOnFirstStart(iam, config, logger);
+  const platformFlags = new PlatformFlags(config, logger);
   const modules = await openModules(config.PARLEY_MODULES, {
     config,
     logger,
@@ -66,6 +68,7 @@ export async function startServer(
     iam,
     dataDir,
     clock: systemClock,
+    platformFlags,
   });
   logger.info({ modules: modules.map((m) => m.name) }, 'modules open');
 
@@ -77,11 +80,13 @@ export async function startServer(
     iam,
   });
   const url = await app.listen({ host: config.HOST, port: config.PORT });
+  platformFlags.connect(url);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       await app.close();
+      await platformFlags.close();
       await closeModules(modules);
       await iam.close();
       await connection.close();

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadServerConfig } from '../src/config.js';
 import { closeModules, type ModuleName, openModules } from '../src/modules/index.js';
+import { PlatformFlags } from '../src/platform-flags.js';
 import { openRedis } from '../src/redis.js';
 
 export interface TestApp {
@@ -19,6 +20,7 @@ export interface TestApp {
 
 export interface TestAppWithIam extends TestApp {
   iam: Iam;
+  platformFlags: PlatformFlags;
 }
 
 /** The real app on a fresh test database (PGlite, or PostgreSQL when DATABASE_URL is set). */
@@ -66,11 +68,14 @@ export async function createTestAppWithIam(options: TestAppWithIamOptions = {}):
     PARLEY_RATE_LIMIT_USER: '100000',
     PARLEY_RATE_LIMIT_ANONYMOUS: '100000',
     PARLEY_RATE_LIMIT_AUTH: '100000',
+    // Test files share one Redis: each app its own keys, channels and queues.
+    PARLEY_REDIS_PREFIX: `test:${randomBytes(6).toString('hex')}:`,
     ...options.env,
   });
   const logger = createLogger({ level: 'silent' });
   const connection = await openRedis(process.env.REDIS_URL, dataDir, logger);
   const iam = await openIam({ db: database.db, config, production: false, dataDir, redis: connection.redis });
+  const platformFlags = new PlatformFlags(config, logger);
   const modules = await openModules(options.modules ?? [], {
     config,
     logger,
@@ -79,6 +84,7 @@ export async function createTestAppWithIam(options: TestAppWithIamOptions = {}):
     iam,
     dataDir,
     clock: systemClock,
+    platformFlags,
   });
   const app = await buildApp({
     logger,
@@ -92,8 +98,10 @@ export async function createTestAppWithIam(options: TestAppWithIamOptions = {}):
     app,
     database,
     iam,
+    platformFlags,
     async close() {
       await app.close();
+      await platformFlags.close();
       await closeModules(modules);
       await iam.close();
       await connection.close();

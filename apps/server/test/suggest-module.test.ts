@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../src/config.js';
 import type { ModuleContext } from '../src/modules/module.js';
 import { openSuggestModule } from '../src/modules/suggest.js';
+import { PlatformFlags } from '../src/platform-flags.js';
 import { openRedis } from '../src/redis.js';
 import { accessTokenFor, createTestAppWithIam, type TestAppWithIam } from './helpers.js';
 
@@ -138,6 +139,7 @@ describe('suggest module across a restart', () => {
         iam,
         dataDir,
         clock: systemClock,
+        platformFlags: new PlatformFlags(config, logger),
       };
       /** The module's routes with acme's guest as the caller (the IAM guard is tested above). */
       const serve = async (moduleContext: ModuleContext) => {

@@ -32,6 +32,7 @@ export const openAssistantModule: ModuleFactory = async ({
   clock,
   logger,
   dataDir,
+  platformFlags,
 }) => {
   const answerer = new Answerer({
     db: database.db,
@@ -39,6 +40,7 @@ export const openAssistantModule: ModuleFactory = async ({
     clock,
     logger,
     classifierVersion: config.PARLEY_ASSISTANT_CLASSIFIER,
+    chooseClassifier: (request) => platformFlags.classifier(request, config.PARLEY_ASSISTANT_CLASSIFIER),
     cache: { ttlSeconds: Math.max(1, Math.round(config.PARLEY_SALES_CACHE_TTL / 1000)) },
   });
   await answerer.start();
@@ -49,6 +51,8 @@ export const openAssistantModule: ModuleFactory = async ({
     redis,
     prefix: config.PARLEY_REDIS_PREFIX,
     logger,
+    // Without a model there is nothing to narrate: no worker here.
+    concurrency: config.PARLEY_LLM_BASE_URL ? config.PARLEY_LLM_CONCURRENCY : 0,
     onNarrated: (data, narration) => store.completeNarration(data, narration),
   });
   const conversations = new ConversationService({

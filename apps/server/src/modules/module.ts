@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ServerConfig } from '../config.js';
 import type { ReadinessCheck } from '../http/health.js';
+import type { PlatformFlags } from '../platform-flags.js';
 
 /** What the composition root hands every module: the platform's shared stores and services. */
 export interface ModuleContext {
@@ -17,6 +18,8 @@ export interface ModuleContext {
   /** Absolute PARLEY_DATA_DIR; each module keeps its files in a folder of its own below it. */
   dataDir: string;
   clock: Clock;
+  /** Parley's own feature flags (read through OpenFeature once the server listens). */
+  platformFlags: PlatformFlags;
 }
 
 /** A feature package as the server runs it: its routes, its readiness, and how to stop it. */

@@ -67,6 +67,11 @@ export interface AnswererOptions {
   redis?: Redis;
   /** The serving classifier: v2 unless configuration says otherwise. */
   classifierVersion?: ModelVersion;
+  /**
+   * Picks the classifier for one request (the server asks a feature flag, so a new model can be
+   * rolled out by tenant or percentage); `classifierVersion` when absent.
+   */
+  chooseClassifier?(request: AnswerRequest): Promise<ModelVersion>;
   /** Overrides the classifier's confidence threshold. */
   threshold?: number;
   cache?: Omit<AnswerCacheOptions, 'redis' | 'logger'>;
@@ -84,7 +89,10 @@ export interface AnswererOptions {
  * reply; nothing here ever writes SQL from the question or calls a language model.
  */
 export class Answerer {
-  readonly classifier: IntentClassifier;
+  private readonly classifiers = new Map<ModelVersion, IntentClassifier>();
+  private readonly defaultVersion: ModelVersion;
+  private readonly chooseClassifier: AnswererOptions['chooseClassifier'];
+  private readonly threshold: number | undefined;
   readonly warehouse: SalesWarehouse;
   readonly cache: AnswerCache;
   private readonly clock: Clock;
@@ -92,10 +100,10 @@ export class Answerer {
   private readonly logger: Logger | undefined;
 
   constructor(options: AnswererOptions) {
-    this.classifier = loadClassifier(
-      options.classifierVersion ?? 'v2',
-      options.threshold !== undefined ? { threshold: options.threshold } : {},
-    );
+    this.defaultVersion = options.classifierVersion ?? 'v2';
+    this.chooseClassifier = options.chooseClassifier;
+    this.threshold = options.threshold;
+    this.classifier(this.defaultVersion);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.cache = new AnswerCache({
@@ -116,8 +124,19 @@ export class Answerer {
     return this.cache.close();
   }
 
+  /** Both versions ship; each is loaded once, on first use. */
+  private classifier(version: ModelVersion): IntentClassifier {
+    let classifier = this.classifiers.get(version);
+    if (!classifier) {
+      classifier = loadClassifier(version, this.threshold !== undefined ? { threshold: this.threshold } : {});
+      this.classifiers.set(version, classifier);
+    }
+    return classifier;
+  }
+
   async answer(request: AnswerRequest): Promise<Answer> {
-    const routed = this.classifier.classify(request.question);
+    const version = this.chooseClassifier ? await this.chooseClassifier(request) : this.defaultVersion;
+    const routed = this.classifier(version).classify(request.question);
     const base = { intent: routed.intent, confidence: routed.confidence, classifierVersion: routed.version };
     switch (routed.intent) {
       case 'needs_clarification':
