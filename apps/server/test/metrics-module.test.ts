@@ -1,7 +1,7 @@
 import { seedDemo } from '@parley/iam';
 import { encodeWriteRequest, labelsFromRecord } from '@parley/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestAppWithIam, type TestAppWithIam } from './helpers.js';
+import { accessTokenFor, createTestAppWithIam, type TestAppWithIam } from './helpers.js';
 
 const PASSWORD = 'metrics-demo-password-1';
 
@@ -22,13 +22,7 @@ describe('metrics module in the server', () => {
       ['acme', 'guest'],
       ['globex', 'admin'],
     ] as const) {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/v1/auth/login',
-        payload: { tenant, email: `${role}@${tenant}.test`, password: PASSWORD },
-      });
-      expect(res.statusCode).toBe(200);
-      tokens[`${tenant}-${role}`] = res.json().accessToken;
+      tokens[`${tenant}-${role}`] = await accessTokenFor(t.app, tenant, `${role}@${tenant}.test`, PASSWORD);
     }
   });
   afterAll(async () => {
