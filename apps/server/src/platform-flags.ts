@@ -1,5 +1,5 @@
 import { type Client, OpenFeature } from '@openfeature/server-sdk';
-import type { ModelVersion } from '@parley/assistant';
+import { MODEL_VERSIONS, type ModelVersion } from '@parley/assistant';
 import { ParleyProvider } from '@parley/flags/sdk';
 import { env, type Logger, newId } from '@parley/kit';
 
@@ -18,7 +18,6 @@ export const platformFlagsConfigSpec = {
 
 /** String flag: which intent classifier routes a question (`v1` or `v2`). */
 export const CLASSIFIER_FLAG = 'parley.assistant.classifier';
-const CLASSIFIER_VERSIONS: readonly string[] = ['v1', 'v2'];
 
 /**
  * Parley's own feature flags, read through the OpenFeature SDK with Parley's flags provider (the
@@ -61,7 +60,7 @@ export class PlatformFlags {
       targetingKey: request.subject ?? request.tenantId,
       tenantId: request.tenantId,
     });
-    return CLASSIFIER_VERSIONS.includes(value) ? (value as ModelVersion) : fallback;
+    return (MODEL_VERSIONS as readonly string[]).includes(value) ? (value as ModelVersion) : fallback;
   }
 
   async close(): Promise<void> {

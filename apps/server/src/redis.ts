@@ -12,8 +12,6 @@ const CONNECT_WAIT_MS = 5000;
 export interface RedisConnection {
   /** The one client the platform shares: queues, rate limits, caches, pub/sub, revocation. */
   redis: Redis;
-  /** `external` when REDIS_URL names a server, `embedded` for the in-process Parley cache server. */
-  kind: 'external' | 'embedded';
   close(): Promise<void>;
 }
 
@@ -40,7 +38,7 @@ export async function openRedis(
     ]);
     if (!ready) logger.warn('redis not reachable yet; readiness reports it until it is');
     logger.info('using Redis from REDIS_URL');
-    return { redis, kind: 'external', close: async () => redis.disconnect() };
+    return { redis, close: async () => redis.disconnect() };
   }
   // A password nobody else knows: other local users can reach a loopback port.
   const password = randomBytes(24).toString('base64url');
@@ -54,16 +52,16 @@ export async function openRedis(
     maxmemoryPolicy: 'noeviction',
     logger,
   });
+  const url = `redis://:${password}@${server.host}:${server.port}`;
   const endpointFile = embeddedEndpointFile(dataDir);
-  // Operator commands (`parley iam rotate-keys`, role changes) read it to reach the running server.
-  writeFileSync(endpointFile, `redis://:${password}@${server.host}:${server.port}\n`, { mode: 0o600 });
-  const redis = new Redis({ host: server.host, port: server.port, password, maxRetriesPerRequest: 1 });
+  // Operator commands (`parley iam rotate-keys`, `parley worker`) read it to reach the running server.
+  writeFileSync(endpointFile, `${url}\n`, { mode: 0o600 });
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'embedded cache connection error'));
   await redis.ping();
   logger.info({ port: server.port }, 'using the embedded Parley cache server (REDIS_URL not set)');
   return {
     redis,
-    kind: 'embedded',
     async close() {
       await redis.quit().catch(() => redis.disconnect());
       rmSync(endpointFile, { force: true });

@@ -52,7 +52,7 @@ const CANCELLED = 'cancelled by the user';
 
 /**
  * The `llm` queue: narrations run here, off the request path, so a slow provider never holds a
- * fast query. BullMQ gives retries with backoff and priorities; this adds tenant-scoped task views,
+ * fast query. BullMQ gives retries with backoff; this adds tenant-scoped task views,
  * progress over pub/sub, cancellation across processes, admission control and a dead-letter queue.
  */
 export class NarrationTasks {
@@ -92,24 +92,22 @@ export class NarrationTasks {
 
   static async open(options: NarrationTasksOptions): Promise<NarrationTasks> {
     const tasks = new NarrationTasks(options, new TaskEventBus(options.redis, options.prefix));
-    tasks.stopCancelWatch = await tasks.events.subscribe('cancel', (event) => {
-      if (event.type === 'cancel') tasks.worker?.cancelJob(event.taskId, CANCELLED);
-    });
+    // Cancellations reach whichever process runs the task: only processes with a worker listen.
+    const worker = tasks.worker;
+    if (worker)
+      tasks.stopCancelWatch = await tasks.events.subscribe('cancel', (event) => {
+        if (event.type === 'cancel') worker.cancelJob(event.taskId, CANCELLED);
+      });
     return tasks;
   }
 
   /** Queues a narration (`id`: the task's id, chosen by the caller; a new UUIDv7 otherwise). */
-  async submit(
-    data: NarrationTaskData,
-    options: { id?: string; priority?: number } = {},
-  ): Promise<Submission> {
+  async submit(data: NarrationTaskData, options: { id?: string } = {}): Promise<Submission> {
     const waiting = await this.queue.getJobCountByTypes('waiting', 'prioritized', 'delayed');
     if (waiting >= this.options.maxWaiting) return { accepted: false, waiting };
     const id = options.id ?? newId();
-    const priority = options.priority ?? 0;
     await this.queue.add('narrate', data, {
       jobId: id,
-      priority,
       attempts: this.options.attempts,
       backoff: { type: 'exponential', delay: 1000 },
       removeOnComplete: { age: 86_400, count: 10_000 },
