@@ -8,7 +8,7 @@ import { createLogger, systemClock } from '@parley/kit';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadServerConfig } from '../src/config.js';
-import { closeModules, type ModuleName, openModules } from '../src/modules/index.js';
+import { closeModules, type ModuleContext, type ModuleName, openModules } from '../src/modules/index.js';
 import { PlatformFlags } from '../src/platform-flags.js';
 import { openRedis } from '../src/redis.js';
 
@@ -53,12 +53,20 @@ export interface TestAppWithIamOptions {
   env?: Record<string, string>;
 }
 
+/** The stores a server process shares with its modules, as `parley start` opens them. */
+export interface TestPlatform {
+  database: TestDatabase;
+  iam: Iam;
+  /** What the server hands each module. */
+  context: ModuleContext;
+  close(): Promise<void>;
+}
+
 /**
- * The real app with the IAM pipeline and the chosen modules, configured through the server's own
- * config loader (a random master key, a fresh data directory), on Redis at REDIS_URL or else an
- * embedded Parley cache server, as `parley start` does.
+ * A fresh database and data directory, the server's own config loader (a random master key, a
+ * Redis prefix of its own), Redis at REDIS_URL or else an embedded Parley cache server, and the IAM.
  */
-export async function createTestAppWithIam(options: TestAppWithIamOptions = {}): Promise<TestAppWithIam> {
+export async function createTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-test-'));
   const config = loadServerConfig({
@@ -70,24 +78,44 @@ export async function createTestAppWithIam(options: TestAppWithIamOptions = {}):
     PARLEY_RATE_LIMIT_AUTH: '100000',
     // Test files share one Redis: each app its own keys, channels and queues.
     PARLEY_REDIS_PREFIX: `test:${randomBytes(6).toString('hex')}:`,
-    ...options.env,
+    ...env,
   });
   const logger = createLogger({ level: 'silent' });
   const connection = await openRedis(process.env.REDIS_URL, dataDir, logger);
-  const iam = await openIam({ db: database.db, config, production: false, dataDir, redis: connection.redis });
+  const { redis } = connection;
+  const iam = await openIam({ db: database.db, config, production: false, dataDir, redis });
   const platformFlags = new PlatformFlags(config, logger);
-  const modules = await openModules(options.modules ?? [], {
+  const context: ModuleContext = {
     config,
     logger,
     database,
-    redis: connection.redis,
+    redis,
     iam,
     dataDir,
     clock: systemClock,
     platformFlags,
-  });
+  };
+  return {
+    database,
+    iam,
+    context,
+    async close() {
+      await platformFlags.close();
+      await iam.close();
+      await connection.close();
+      await database.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The real app with the IAM pipeline and the chosen modules on a fresh test platform. */
+export async function createTestAppWithIam(options: TestAppWithIamOptions = {}): Promise<TestAppWithIam> {
+  const platform = await createTestPlatform(options.env);
+  const { context, database, iam } = platform;
+  const modules = await openModules(options.modules ?? [], context);
   const app = await buildApp({
-    logger,
+    logger: context.logger,
     bodyLimit: 1_048_576,
     readiness: [{ name: 'database', check: () => database.ping() }],
     modules: modules.map((m) => m.plugin),
@@ -98,15 +126,11 @@ export async function createTestAppWithIam(options: TestAppWithIamOptions = {}):
     app,
     database,
     iam,
-    platformFlags,
+    platformFlags: context.platformFlags,
     async close() {
       await app.close();
-      await platformFlags.close();
       await closeModules(modules);
-      await iam.close();
-      await connection.close();
-      await database.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await platform.close();
     },
   };
 }

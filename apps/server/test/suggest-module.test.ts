@@ -1,18 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTestDatabase } from '@parley/db/testing';
-import { findTenant, openIam, seedDemo } from '@parley/iam';
-import { createLogger, systemClock } from '@parley/kit';
+import { findTenant, seedDemo } from '@parley/iam';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerConfig } from '../src/config.js';
 import type { ModuleContext } from '../src/modules/module.js';
 import { openSuggestModule } from '../src/modules/suggest.js';
-import { PlatformFlags } from '../src/platform-flags.js';
-import { openRedis } from '../src/redis.js';
-import { accessTokenFor, createTestAppWithIam, type TestAppWithIam } from './helpers.js';
+import { accessTokenFor, createTestAppWithIam, createTestPlatform, type TestAppWithIam } from './helpers.js';
 
 const PASSWORD = 'suggest-demo-password-1';
 
@@ -112,35 +106,12 @@ describe('suggest module in the server', () => {
 
 describe('suggest module across a restart', () => {
   it('writes its indexes on close and serves them again from the snapshots, without seeding again', async () => {
-    const database = await createTestDatabase();
-    const dataDir = await mkdtemp(join(tmpdir(), 'parley-suggest-'));
-    const config = loadServerConfig({
-      NODE_ENV: 'test',
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_MASTER_KEY: randomBytes(32).toString('base64'),
-    });
-    const logger = createLogger({ level: 'silent' });
-    const connection = await openRedis(process.env.REDIS_URL, dataDir, logger);
-    const iam = await openIam({
-      db: database.db,
-      config,
-      production: false,
-      dataDir,
-      redis: connection.redis,
-    });
+    const platform = await createTestPlatform();
+    const { context, database, iam } = platform;
+    const { dataDir } = context;
     try {
       await seedDemo(iam, PASSWORD);
       const acme = (await findTenant(database.db, 'acme'))!;
-      const context: ModuleContext = {
-        config,
-        logger,
-        database,
-        redis: connection.redis,
-        iam,
-        dataDir,
-        clock: systemClock,
-        platformFlags: new PlatformFlags(config, logger),
-      };
       /** The module's routes with acme's guest as the caller (the IAM guard is tested above). */
       const serve = async (moduleContext: ModuleContext) => {
         const module = await openSuggestModule(moduleContext);
@@ -179,10 +150,7 @@ describe('suggest module across a restart', () => {
       await second.module.close();
       await empty.close();
     } finally {
-      await iam.close();
-      await connection.close();
-      await database.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await platform.close();
     }
   });
 });
