@@ -155,12 +155,14 @@ describe('HTTP API', () => {
   });
 });
 
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 describe('Redis cache', () => {
   let redis: Redis;
   const prefix = `suggest-test-${process.pid}-${Date.now()}`;
 
   beforeAll(() => {
-    redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
+    redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   });
   afterAll(async () => {
     const keys = await redis.keys(`${prefix}:*`);
