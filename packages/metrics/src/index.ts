@@ -1,3 +1,4 @@
+export * from './alertmanager/index.js';
 export { BUILD_INFO, type MetricsApiOptions, metricsApi } from './api/plugin.js';
 export { Appender } from './appender.js';
 export {
@@ -49,3 +50,4 @@ export { MergeQuerier, type Querier, type SeriesData } from './querier.js';
 export { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
 export { Storage, TenantError } from './tenancy.js';
 export { Tsdb, type TsdbOptions } from './tsdb.js';
+export * from './rules/index.js';
