@@ -50,4 +50,3 @@ export { MergeQuerier, type Querier, type SeriesData } from './querier.js';
 export { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
 export { Storage, TenantError } from './tenancy.js';
 export { Tsdb, type TsdbOptions } from './tsdb.js';
-export * from './rules/index.js';
