@@ -48,5 +48,6 @@ export { ParseError, parseExpr } from './promql/parse.js';
 export { QueryError, type RangeSeries, type Sample, type Value } from './promql/value.js';
 export { MergeQuerier, type Querier, type SeriesData } from './querier.js';
 export { DEFAULT_RETENTION, type RetentionPolicy } from './retention.js';
+export * from './rules/index.js';
 export { Storage, TenantError } from './tenancy.js';
 export { Tsdb, type TsdbOptions } from './tsdb.js';
