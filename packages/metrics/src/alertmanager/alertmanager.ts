@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Clock, createLogger, type Logger, systemClock } from '@parley/kit';
 import type { AlertSink, PostableAlert } from '../alerting/alert.js';
-import { type Alert, AlertStore, isResolved, toAlert } from './alerts.js';
+import { type Alert, AlertStore, type IncomingAlert, isResolved, toAlert } from './alerts.js';
 import type { AlertmanagerConfig, ReceiverConfig, WebhookConfig } from './config.js';
 import { type AggregationGroup, Dispatcher } from './dispatch.js';
 import type { LabelSet } from './fingerprint.js';
@@ -161,7 +161,7 @@ export class Alertmanager implements AlertSink {
   }
 
   /** Validates and takes alerts (best effort: the valid ones are kept); the errors say which were not. */
-  receive(alerts: readonly PostableAlert[]): { accepted: number; errors: string[] } {
+  receive(alerts: readonly IncomingAlert[]): { accepted: number; errors: string[] } {
     const now = this.clock.now();
     const errors: string[] = [];
     let accepted = 0;

@@ -21,10 +21,13 @@ export interface Alert {
   readonly timeout: boolean;
 }
 
+/** A posted alert as the API takes it: Alertmanager also accepts alerts without startsAt (now). */
+export type IncomingAlert = Omit<PostableAlert, 'startsAt'> & { startsAt?: string };
+
 export const isResolved = (alert: Alert, now: number): boolean => alert.endsAt <= now;
 
 /** Converts and validates one posted alert as Alertmanager's API v2 does; an error string when invalid. */
-export function toAlert(posted: PostableAlert, now: number, resolveTimeoutMs: number): Alert | string {
+export function toAlert(posted: IncomingAlert, now: number, resolveTimeoutMs: number): Alert | string {
   if (posted === null || typeof posted !== 'object') return 'alert must be an object';
   const labels = labelSet(posted.labels, 'label');
   if (typeof labels === 'string') return labels;

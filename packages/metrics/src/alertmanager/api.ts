@@ -8,8 +8,8 @@ import { ProblemError, problems } from '@parley/kit';
 import { sendProblem, toProblem } from '@parley/kit/http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { PostableAlert } from '../alerting/alert.js';
 import type { AlertFilter, Alertmanager, AlertView } from './alertmanager.js';
+import type { IncomingAlert } from './alerts.js';
 import type { HistoryEvent } from './history.js';
 import { type Matcher, MatcherSyntaxError, parseMatchers } from './matchers.js';
 import { type Silence, SilenceError, silenceState } from './silences.js';
@@ -122,7 +122,7 @@ export async function alertmanagerApi(app: FastifyInstance, options: Alertmanage
     '/api/v2/alerts',
     { ...write, schema: { body: Type.Array(PostableAlertSchema, { maxItems: 10_000 }) } },
     async (request, reply) => {
-      const { accepted, errors } = am(request).receive(request.body as PostableAlert[]);
+      const { accepted, errors } = am(request).receive(request.body as IncomingAlert[]);
       if (errors.length > 0)
         throw new ProblemError('invalid-alerts', 400, 'Invalid alerts', errors.join('; '), {
           errors,
