@@ -155,19 +155,19 @@ export function parseRuleFile(
     const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
     return node?.range ? lines.linePos(node.range[0]).line : undefined;
   };
-  for (const e of fileSchema.Errors(root))
-    problems.push({ file, line: lineOf(pointer(e.instancePath)), reason: schemaReason(e) });
+  for (const e of schemaErrors(fileSchema.Errors(root)))
+    problems.push({ file, line: lineOf(pointer(e.instancePath)), reason: schemaReason(e, 'file') });
   if (problems.length > 0) return { problems };
 
   const groups: GroupConfig[] = [];
   const seen = new Set<string>();
   (root as { groups: unknown[] }).groups.forEach((rawGroup, gi) => {
     const at = (...path: (string | number)[]) => lineOf(['groups', gi, ...path]);
-    const groupErrors = [...groupSchema.Errors(rawGroup)];
+    const groupErrors = schemaErrors(groupSchema.Errors(rawGroup));
     const groupName = (rawGroup as { name?: unknown })?.name;
     const group = typeof groupName === 'string' ? groupName : undefined;
     for (const e of groupErrors)
-      problems.push({ file, line: at(...pointer(e.instancePath)), group, reason: schemaReason(e) });
+      problems.push({ file, line: at(...pointer(e.instancePath)), group, reason: schemaReason(e, 'group') });
     if (groupErrors.length > 0) return;
     const g = rawGroup as {
       name: string;
@@ -212,8 +212,8 @@ export function parseRuleFile(
           ruleName,
           reason,
         });
-      const errors = [...ruleSchema.Errors(rawRule)];
-      for (const e of errors) ruleProblem(schemaReason(e), ...pointer(e.instancePath).map(String));
+      const errors = schemaErrors(ruleSchema.Errors(rawRule));
+      for (const e of errors) ruleProblem(schemaReason(e, 'rule'), ...pointer(e.instancePath).map(String));
       if (errors.length > 0) return;
       const rule = checkRule(rawRule as RuleNodeValue, groupLabels, ruleProblem);
       if (rule) rules.push(rule);
@@ -343,13 +343,20 @@ function pointer(instancePath: string): (string | number)[] {
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
 }
 
-function schemaReason(e: {
+interface SchemaError {
   instancePath: string;
   keyword: string;
   message: string;
   params?: unknown;
-}): string {
-  const where = e.instancePath ? `field '${pointer(e.instancePath).at(-1)}'` : 'document';
+}
+
+/** Drops the per-property `false` schema errors that repeat an additionalProperties error. */
+function schemaErrors(errors: Iterable<SchemaError>): SchemaError[] {
+  return [...errors].filter((e) => e.keyword !== 'boolean');
+}
+
+function schemaReason(e: SchemaError, noun: 'file' | 'group' | 'rule'): string {
+  const where = e.instancePath ? `field '${pointer(e.instancePath).at(-1)}'` : noun;
   if (e.keyword === 'additionalProperties') {
     const extra = (e.params as { additionalProperties?: string[] } | undefined)?.additionalProperties;
     return `unknown field${extra && extra.length > 1 ? 's' : ''} ${extra?.map((x) => `'${x}'`).join(', ') ?? ''} in ${where}`;

@@ -147,8 +147,10 @@ export class Group {
     try {
       app.commit();
     } catch (error) {
-      // A sample older than the series' newest (a clock step back) loses this batch, not the rule.
-      if (!(error instanceof AppendError) || !rule) throw error;
+      // A sample older than the series' newest (a clock step back) loses this batch, never the
+      // evaluation; staleness markers of removed rules are best effort, as in Prometheus.
+      if (!(error instanceof AppendError)) throw error;
+      if (!rule) return;
       rule.health = 'err';
       rule.lastError = `writing results: ${(error as Error).message}`;
       this.options.onError?.(rule, error as Error);
@@ -247,8 +249,11 @@ export class Group {
   markStale(ts: number): void {
     const all = [...this.staleSeries];
     for (const series of this.seriesInPreviousEval) all.push(...series.values());
+    // A marker must follow the last sample: a reload in the same millisecond as the last evaluation
+    // would otherwise collide with it.
+    const t = Math.max(ts, (this.lastEvaluation ?? ts) + 1) - this.queryOffsetMs;
     this.append(
-      all.map((labels) => ({ labels, t: ts - this.queryOffsetMs, v: StaleNaN })),
+      all.map((labels) => ({ labels, t, v: StaleNaN })),
       undefined,
     );
     this.seriesInPreviousEval = this.rules.map(() => new Map());
