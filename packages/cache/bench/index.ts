@@ -54,7 +54,7 @@ interface Server {
 const CLOCK_TICK_MS = 10;
 
 /** CPU time (user + system, ms) the process has used so far, or undefined off Linux. */
-function cpuTimeMs(pid: number | undefined): number | undefined {
+export function cpuTimeMs(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -77,7 +77,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(port: number, child: ChildProcess): Promise<void> {
+export async function waitForPing(port: number, child: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 150; attempt++) {
     if (child.exitCode !== null) throw new Error(`server on ${port} exited with ${child.exitCode}`);
     const redis = new Redis({

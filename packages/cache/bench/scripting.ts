@@ -33,7 +33,7 @@ async function evalshaRate(port: number, requests: number): Promise<number> {
 }
 
 /** Adds `count` jobs, then processes them with one worker at `concurrency`; returns jobs/s. */
-async function bullmqRate(port: number, count: number, concurrency: number): Promise<number> {
+export async function bullmqRate(port: number, count: number, concurrency: number): Promise<number> {
   const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
   const prefix = `bench-bullmq:${randomUUID()}`;
   const queue = new Queue('bench', { connection, prefix });

@@ -1,3 +1,5 @@
+import { latin1Slice } from './latin1.js';
+
 /**
  * Streaming RESP request parser (what Redis's networking.c does in processMultibulkBuffer and
  * processInlineBuffer). Bytes arrive in arbitrary chunks; `next()` yields one complete command at
@@ -27,18 +29,6 @@ export const defaultLimits: ParserLimits = {
 };
 
 export class ProtocolError extends Error {}
-
-/**
- * Buffer#latin1Slice is what buf.toString('latin1', s, e) ends up calling, minus the argument
- * checks and encoding lookup; it has been on Buffer.prototype since Node 0.x. Fall back if not.
- */
-type Latin1Slice = (this: Buffer, start: number, end: number) => string;
-const nativeSlice = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
-const latin1: Latin1Slice =
-  nativeSlice ??
-  function (this: Buffer, start, end) {
-    return this.toString('latin1', start, end);
-  };
 
 const UNAUTHENTICATED_MULTIBULK = 10;
 const UNAUTHENTICATED_BULK = 16 * 1024;
@@ -153,7 +143,7 @@ export class RequestParser {
         }
         const end = this.pos + this.bulkLen;
         if (end + 2 > this.buf.length) return this.wait(end + 2 - this.buf.length);
-        argv[argv.length - this.remaining] = latin1.call(this.buf, this.pos, end);
+        argv[argv.length - this.remaining] = latin1Slice(this.buf, this.pos, end);
         this.pos = end + 2;
         this.bulkLen = -1;
         this.remaining--;
@@ -181,7 +171,7 @@ export class RequestParser {
       const start = this.at;
       const end = start + len;
       if (len < 0 || len > this.limits.maxBulk || end + 2 > size) return undefined;
-      argv[i] = i === 0 ? this.commandName(buf, start, end) : latin1.call(buf, start, end);
+      argv[i] = i === 0 ? this.commandName(buf, start, end) : latin1Slice(buf, start, end);
       this.at = end + 2;
     }
     this.pos = this.at;
@@ -218,7 +208,7 @@ export class RequestParser {
       while (i < last.length && buf[start + i] === last.charCodeAt(i)) i++;
       if (i === last.length) return last;
     }
-    this.lastName = latin1.call(buf, start, end);
+    this.lastName = latin1Slice(buf, start, end);
     return this.lastName;
   }
 
@@ -268,7 +258,7 @@ export class RequestParser {
     }
     let end = lf;
     if (end > this.pos && buf[end - 1] === CR) end--;
-    const line = latin1.call(buf, this.pos, end);
+    const line = latin1Slice(buf, this.pos, end);
     this.pos = lf + 1;
     const args = splitArgs(line);
     if (args === undefined) throw new ProtocolError('unbalanced quotes in request');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { arityOk } from '../commands/command.js';
+import { arityOk, type CommandSpec, flagBit } from '../commands/command.js';
 import { errors, ReplyError } from '../errors.js';
 import { Client } from '../server/client.js';
 import type { CacheEngine } from '../server/engine.js';
@@ -37,7 +37,7 @@ export class Scripting {
   private readonly caller: Client;
 
   private constructor(private readonly engine: CacheEngine) {
-    this.caller = new Client(engine, null);
+    this.caller = new Client(engine, null, luaVm.replies);
     this.caller.authenticated = true;
   }
 
@@ -101,19 +101,36 @@ class ScriptRun implements ScriptHost {
     private readonly readOnly: boolean,
   ) {}
 
-  call(argv: string[]): string {
-    if (argv.length === 0) return fail(scriptErrors.noArgs);
+  call(argv: string[]): void {
+    const caller = this.caller;
+    const spec = this.resolve(argv);
+    if (typeof spec === 'string') {
+      caller.writer.error(spec);
+      return;
+    }
+    const stats = this.engine.stats;
+    const internalErrors = stats.internalErrors;
+    this.engine.call(caller, spec, argv);
+    // A command that failed on a bug may have written part of its reply before the error.
+    if (stats.internalErrors !== internalErrors) {
+      caller.writer.take();
+      caller.writer.error(`ERR internal error in '${spec.name}'`);
+    }
+  }
+
+  /** The command to run, or the error that refuses it inside a script. */
+  private resolve(argv: string[]): CommandSpec | string {
+    if (argv.length === 0) return scriptErrors.noArgs;
     const spec = this.engine.lookupCommand(argv[0]!);
-    if (spec === undefined) return fail(scriptErrors.unknownCommand);
-    if (!arityOk(spec.arity, argv.length)) return fail(scriptErrors.arity);
-    if (spec.flags.includes('noscript') || (spec.flags.includes('blocking') && !STREAM_READS.has(spec.name)))
-      return fail(scriptErrors.notAllowed);
-    const write = spec.flags.includes('write');
-    if (write && this.readOnly) return fail(scriptErrors.readOnly);
+    if (spec === undefined) return scriptErrors.unknownCommand;
+    if (!arityOk(spec.arity, argv.length)) return scriptErrors.arity;
+    const bits = spec.bits;
+    if ((bits & flagBit.noscript) !== 0 || ((bits & flagBit.blocking) !== 0 && !STREAM_READS.has(spec.name)))
+      return scriptErrors.notAllowed;
+    if ((bits & flagBit.write) !== 0 && this.readOnly) return scriptErrors.readOnly;
     const guard = this.engine.memoryGuard;
-    if (guard !== null && spec.flags.includes('denyoom') && !guard()) return fail(errors.oom);
-    this.engine.call(this.caller, spec, argv);
-    return this.caller.writer.take();
+    if (guard !== null && (bits & flagBit.denyoom) !== 0 && !guard()) return errors.oom;
+    return spec;
   }
 
   log(level: number, message: Buffer): void {
@@ -130,11 +147,6 @@ export let scriptLog: (level: number, message: string) => void = () => {};
 
 export function setScriptLog(log: (level: number, message: string) => void): void {
   scriptLog = log;
-}
-
-/** A command error as redis.call hands it to the VM (RESP). */
-function fail(message: string): string {
-  return `-${message}\r\n`;
 }
 
 const ERROR_MARKER = '__RLUA_E__:';

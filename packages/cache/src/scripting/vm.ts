@@ -1,13 +1,14 @@
 import { load } from 'lua-redis-wasm';
 import { REDIS_VERSION } from '../commands/connection.js';
 import { ReplyError } from '../errors.js';
+import { latin1Slice, latin1Write } from '../protocol/latin1.js';
 import { ReplyWriter } from '../protocol/writer.js';
-import { AbiEncoder, encodeResp, writeAbi } from './abi.js';
+import { AbiEncoder, AbiReplyWriter, writeAbi } from './abi.js';
 
 /** What the VM calls back into while a script runs: the script run in progress. */
 export interface ScriptHost {
-  /** redis.call / redis.pcall: the command's reply, as RESP. */
-  call(argv: string[]): string;
+  /** redis.call / redis.pcall: runs the command, its reply written to `luaVm.replies`. */
+  call(argv: string[]): void;
   log(level: number, message: Buffer): void;
   setResp(version: number): void;
 }
@@ -93,7 +94,11 @@ class LuaVm {
   private fuel = -1;
   private readonly heap: Buffer;
   private readonly ret: number;
-  private readonly encoder = new AbiEncoder();
+  /**
+   * The reply writer of the clients scripts run commands through: replies are written in the
+   * VM's encoding straight into its heap.
+   */
+  readonly replies: AbiReplyWriter;
   /** KEYS/ARGV are encoded here (reused, grown on demand). */
   private argsPtr = 0;
   private argsCap = 0;
@@ -108,6 +113,12 @@ class LuaVm {
   constructor(private readonly wasm: WasmExports) {
     this.heap = Buffer.from(wasm.HEAPU8.buffer, wasm.HEAPU8.byteOffset, wasm.HEAPU8.byteLength);
     this.ret = wasm._alloc(8);
+    const memory = {
+      heap: this.heap,
+      alloc: (size: number) => wasm._alloc(size),
+      free: (ptr: number) => wasm._free_mem(ptr),
+    };
+    this.replies = new AbiReplyWriter(new AbiEncoder(memory));
     this.createStore();
   }
 
@@ -171,32 +182,30 @@ class LuaVm {
     this.current?.setResp(version);
   }
 
-  /** The host import behind redis.call and redis.pcall (sret ABI: ret, args ptr, args len). */
+  /**
+   * The host import behind redis.call and redis.pcall (sret ABI: ret, args ptr, args len). The
+   * arguments come out of WASM memory in one native call (one string, cut into argv with
+   * substring), the command writes its reply in the VM's encoding (`replies`), and the reply
+   * block goes back with one copy.
+   */
   hostCall(ret: number, ptr: number, length: number): void {
     const heap = this.heap;
-    let resp: string;
+    const replies = this.replies;
+    replies.take();
     try {
-      const argv: string[] = [];
-      const count = heap.readUInt32LE(ptr);
-      let at = ptr + 4;
-      const end = ptr + length;
-      for (let i = 0; i < count && at + 4 <= end; i++) {
-        const size = heap.readUInt32LE(at);
-        at += 4;
-        argv.push(heap.toString('latin1', at, at + size));
-        at += size;
-      }
-      resp = this.current === null ? '-ERR redis.call outside of a script\r\n' : this.current.call(argv);
+      const argv = decodeArgv(heap, ptr, length);
+      if (this.current === null) replies.error('ERR redis.call outside of a script');
+      else this.current.call(argv);
+      if (replies.out.length > 0) replies.flushText();
     } catch (error) {
-      resp = `-ERR ${error instanceof Error ? error.message : String(error)}\r\n`;
+      replies.take();
+      replies.error(`ERR ${error instanceof Error ? error.message : String(error)}`);
     }
-    const encoder = this.encoder;
-    encoder.reset();
-    encodeResp(resp, encoder);
-    const replyPtr = this.wasm._alloc(encoder.length);
-    encoder.buffer.copy(heap, replyPtr, 0, encoder.length);
-    heap.writeUInt32LE(replyPtr, ret);
+    if (replies.empty) replies.error('ERR the command wrote no reply');
+    const encoder = replies.encoder;
+    heap.writeUInt32LE(encoder.detach(), ret);
     heap.writeUInt32LE(encoder.length, ret + 4);
+    encoder.reset();
   }
 
   private evaluate(
@@ -225,7 +234,7 @@ class LuaVm {
     }
     try {
       if (heap[ptr] === REPLY_SCRIPT_ERROR)
-        return { line: heap.readUInt32LE(ptr + 5), message: heap.toString('latin1', ptr + 9, ptr + length) };
+        return { line: heap.readUInt32LE(ptr + 5), message: latin1Slice(heap, ptr + 9, ptr + length) };
       writeAbi(heap, ptr, out);
       return null;
     } finally {
@@ -248,12 +257,8 @@ class LuaVm {
     let at = this.argsPtr;
     heap.writeUInt32LE(keys.length + args.length, at);
     at += 4;
-    for (const list of [keys, args])
-      for (const item of list) {
-        heap.writeUInt32LE(item.length, at);
-        at += 4;
-        at += heap.write(item, at, 'latin1');
-      }
+    at = encodeStrings(heap, at, keys);
+    encodeStrings(heap, at, args);
     return size;
   }
 
@@ -358,12 +363,42 @@ export const luaVm: LuaVm = await load({
   });
   const internals = module as unknown as ModuleInternals;
   const vm = new LuaVm(internals.exports);
-  const hostCall = (...abi: number[]) => vm.hostCall(abi[0]!, abi[1]!, abi[2]!);
+  const hostCall = (ret: number, ptr: number, length: number) => vm.hostCall(ret, ptr, length);
   internals.handlers.call = hostCall;
   internals.handlers.pcall = hostCall;
   callbacks.vm = vm;
   return vm;
 });
+
+/**
+ * redis.call's arguments (u32 count, then u32 length + bytes each) as latin1 strings: the whole
+ * block read with one native call, each argument a substring of it (V8 shares the characters of
+ * the longer ones instead of copying them).
+ */
+function decodeArgv(heap: Buffer, ptr: number, length: number): string[] {
+  const end = ptr + length;
+  const block = latin1Slice(heap, ptr, end);
+  const count = heap.readUInt32LE(ptr);
+  const argv: string[] = [];
+  let at = ptr + 4;
+  for (let i = 0; i < count && at + 4 <= end; i++) {
+    const size = heap.readUInt32LE(at);
+    const from = at + 4 - ptr;
+    argv.push(block.substring(from, from + size));
+    at += 4 + size;
+  }
+  return argv;
+}
+
+/** Writes each string as a u32 length and its bytes from `at`; returns the end. */
+function encodeStrings(heap: Buffer, at: number, items: string[]): number {
+  for (const item of items) {
+    heap.writeUInt32LE(item.length, at);
+    at += 4;
+    at += latin1Write(heap, item, at);
+  }
+  return at;
+}
 
 /** redis.REDIS_VERSION_NUM: 7.2.4 is 0x070204. */
 function versionNumber(version: string): number {

@@ -43,7 +43,7 @@ export class Client {
   libName = '';
   libVersion = '';
   db: Database;
-  readonly writer = new ReplyWriter();
+  readonly writer: ReplyWriter;
   authenticated: boolean;
   readonly createdAt: number;
   lastInteraction: number;
@@ -69,10 +69,13 @@ export class Client {
   private readonly parser: RequestParser | null;
   private processing = false;
 
+  /** `writer`: where replies are written (scripts' client writes them in the Lua VM's encoding). */
   constructor(
     readonly engine: CacheEngine,
     readonly transport: Transport | null,
+    writer: ReplyWriter = new ReplyWriter(),
   ) {
+    this.writer = writer;
     this.db = engine.dbs[0]!;
     this.authenticated = engine.config.get('requirepass') === '';
     this.createdAt = engine.clock.now();

@@ -61,6 +61,29 @@ const cases: Case[] = [
       "return {redis.call('hgetall', KEYS[1]), redis.call('zrange', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('zscore', KEYS[2], 'a')}",
     keys: ['h', 'z'],
   },
+  {
+    name: 'integer replies beyond 32 bits, negative and int64 limits',
+    script:
+      "return {redis.call('incrby', KEYS[1], 5000000000), redis.call('incrby', KEYS[1], -10000000000), " +
+      "redis.call('incrby', KEYS[2], '9223372036854775807'), redis.call('decr', KEYS[3])}",
+    keys: ['i1', 'i2', 'i3'],
+  },
+  {
+    name: 'non-ASCII and long arguments and replies round trip byte for byte',
+    script:
+      "redis.call('set', KEYS[1], ARGV[1]); redis.call('hset', KEYS[2], ARGV[2], ARGV[1]); " +
+      "return {redis.call('get', KEYS[1]), redis.call('hget', KEYS[2], ARGV[2]), string.len(ARGV[1]), redis.call('strlen', KEYS[1])}",
+    keys: ['bin', 'binh'],
+    args: ['é∂\u0000x'.repeat(40), 'ключ'],
+  },
+  {
+    name: 'RESP3 doubles, booleans and sets reach the script as Redis converts them',
+    script:
+      "redis.call('zadd', KEYS[1], 1.5, 'a'); redis.call('sadd', KEYS[2], 'm'); redis.setresp(3); " +
+      "local d = redis.call('zscore', KEYS[1], 'a'); local s = redis.call('smembers', KEYS[2]); " +
+      "local e = redis.call('exists', KEYS[1]); return {tostring(d['double']), type(s), s['set'] and 1 or 0, e}",
+    keys: ['z3', 's3'],
+  },
   { name: 'nonexistent global read', script: 'return y' },
   { name: 'global write refused', script: 'x = 5' },
   { name: 'compile error', script: 'syntax error here' },
