@@ -31,6 +31,11 @@ function osa(a: string, t: string): number {
 
 /** The DP's last row: the distance between a and each prefix of t. */
 function osaRow(a: string, t: string): number[] {
+  return osaTable(a, t)[a.length]!;
+}
+
+/** The whole DP: d[i][j] is the distance between the prefixes a[0, i) and t[0, j). */
+function osaTable(a: string, t: string): number[][] {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
     Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
   );
@@ -46,7 +51,7 @@ function osaRow(a: string, t: string): number[] {
       }
     }
   }
-  return d[a.length]!;
+  return d;
 }
 
 describe('typo tolerance', () => {
@@ -151,6 +156,35 @@ describe('typo tolerance', () => {
           const exact = osa(query, key.slice(0, j + 1));
           expect(band.distance, `${query} / ${key.slice(0, j + 1)}`).toBe(Math.min(exact, edits + 1));
         }
+      }
+    }
+  });
+
+  it('steps like the full dynamic programme on random strings, row minimum included', () => {
+    const random = seededRandom(7);
+    const word = (length: number) => Array.from({ length }, () => 'abcéł'[Math.floor(random() * 5)]).join('');
+    const band = new LevenshteinBand();
+    for (let round = 0; round < 400; round++) {
+      let query = word(1 + Math.floor(random() * 9));
+      let key = word(1 + Math.floor(random() * 12));
+      if (round % 10 === 0) {
+        // Long queries: positions past 64 fall outside the automaton's character tables.
+        query = word(60 + Math.floor(random() * 20));
+        const at = Math.floor(random() * query.length);
+        key = `${query.slice(0, at)}${word(1)}${query.slice(at + 1)}${word(3)}`;
+      }
+      const edits = 1 + Math.floor(random() * 2);
+      const table = osaTable(query, key);
+      band.load(band.reset(query, edits));
+      for (let j = 0; j < key.length; j++) {
+        const min = band.step(j, key.charCodeAt(j), j > 0 ? key.charCodeAt(j - 1) : -1);
+        const row = table.map((cells) => cells[j + 1]!);
+        const label = `${query} / ${key.slice(0, j + 1)} (d ${edits})`;
+        expect(band.distance, label).toBe(Math.min(row[query.length]!, edits + 1));
+        expect(min, label).toBe(Math.min(...row, edits + 1));
+        const packed = band.packStepped();
+        band.advance();
+        band.load(packed);
       }
     }
   });

@@ -201,6 +201,67 @@ describe('snapshots', () => {
   });
 });
 
+describe('snapshot format 1', () => {
+  // Format 1 kept each node field in an array of its own; a server upgraded over such files must
+  // keep its tenants (their query log above all), so they are still read.
+  it('reads a file written before the node records', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'suggest-'));
+    dirs.push(dir);
+    const clock = new ManualClock(1_000 * DAY);
+    const source = service(clock);
+    await source.load('acme', [
+      { text: 'Pipeline by stage', weight: 30 },
+      { text: 'pipeline coverage', weight: 20 },
+      { text: 'pipelines lost', weight: 5 },
+      { text: 'Éléonore Dupont', weight: 3 },
+    ]);
+    const { suggester, pipeline } = source.tenant('acme');
+    const index = suggester.main;
+    const a = index.arrays;
+    const count = index.nodeCount;
+    const old = {
+      keyChars: a.keyChars,
+      keyStart: a.keyStart,
+      weights: a.weights,
+      nodeLo: a.nodeLo,
+      nodeHi: a.nodeHi,
+      nodeDepth: Uint16Array.from({ length: count }, (_, n) => index.depth(n)),
+      nodeChar: Uint16Array.from({ length: count }, (_, n) => index.char(n)),
+      nodeLabel: Uint32Array.from({ length: count }, (_, n) => a.keyStart[a.nodeLo[n]!]!),
+      firstChild: Uint32Array.from({ length: count + 1 }, (_, n) => index.firstChild(n)),
+      topStart: a.topStart,
+      topIds: a.topIds,
+    };
+    const header = Buffer.from(
+      JSON.stringify({
+        k: a.k,
+        wideKeys: a.keyChars instanceof Uint16Array,
+        lengths: Object.fromEntries(Object.entries(old).map(([name, array]) => [name, array.length])),
+        displays: [...a.displays],
+        decay: { halfLifeMs: suggester.decay.halfLifeMs, landmarkMs: suggester.decay.landmarkMs },
+        aggregate: pipeline.aggregator.toState(),
+        blocklist: suggester.blocklist.rules(),
+      }),
+    );
+    const pad = (n: number) => Buffer.alloc((8 - (n % 8)) % 8);
+    const prefix = Buffer.alloc(16);
+    prefix.write('PSUGGEST', 0, 'latin1');
+    prefix.writeUInt32LE(1, 8);
+    prefix.writeUInt32LE(header.length, 12);
+    const chunks: Uint8Array[] = [prefix, header, pad(16 + header.length)];
+    for (const array of Object.values(old)) {
+      chunks.push(Buffer.from(array.buffer, array.byteOffset, array.byteLength), pad(array.byteLength));
+    }
+    await writeFile(join(dir, 'acme.suggest'), Buffer.concat(chunks));
+
+    const restored = service(clock);
+    expect(await restored.restore(dir)).toEqual(['acme']);
+    for (const query of ['pipe', 'pipline', 'eleo', 'p', 'pipelines']) {
+      expect(restored.suggest('acme', { query })).toEqual(source.suggest('acme', { query }));
+    }
+  });
+});
+
 describe('tenancy', () => {
   it('never shows one tenant’s phrases to another', async () => {
     const suggest = service();

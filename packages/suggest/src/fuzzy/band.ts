@@ -1,11 +1,19 @@
+import { QueryChars } from './query-chars.js';
+
 /** Largest edit distance a band can hold: cells store 0..d + 1 in two bits. */
 export const MAX_EDITS = 2;
 
 const CELL_BITS = 2;
-const CELL_MASK = 3;
 /** Bits of one packed row (2d + 1 cells at d = MAX_EDITS). */
 const ROW_BITS = (2 * MAX_EDITS + 1) * CELL_BITS;
 const ROW_MASK = (1 << ROW_BITS) - 1;
+
+/** SPREAD[x]: bit t of x moved to bit 2t, the low bit of cell t. */
+const SPREAD = Uint16Array.from({ length: 1 << (2 * MAX_EDITS + 1) }, (_, x) => {
+  let out = 0;
+  for (let t = 0; t < 2 * MAX_EDITS + 1; t++) if (x & (1 << t)) out |= 1 << (CELL_BITS * t);
+  return out;
+});
 
 /**
  * A Levenshtein automaton for the optimal-string-alignment distance (a transposition of neighbours
@@ -15,20 +23,28 @@ const ROW_MASK = (1 << ROW_BITS) - 1;
  * i ∈ [j − d, j + d] (query prefixes of length i) can be within d edits, so the row is 2d + 1
  * cells of value 0..d + 1 (d + 1 meaning "too far"). Row j − 1 is kept too, for transpositions.
  * Packed two bits a cell, both rows fit one 20-bit integer, which is what the search stores per
- * frontier item; stepping works on three small scratch rows, so it allocates nothing.
+ * frontier item.
  *
  * Cell t of row j stands for i = j − d + t. Seen that way every DP dependency of cell t in row
  * j + 1 is cell t of row j (substitution), t + 1 of row j (key character skipped), t − 1 of row
- * j + 1 (query character skipped) and t of row j − 1 (transposition).
+ * j + 1 (query character skipped) and t of row j − 1 (transposition). A step is bit-parallel over
+ * the cells (Wu–Manber style): R_k, the cells ≤ k, is read off the packed row with two masks, and
+ *   N_0 = R_0 & Eq
+ *   N_k = (R_k & Eq) | R_(k−1) | R_(k−1) >> 1 cell | N_(k−1) << 1 cell | (Older_(k−1) & Tr)
+ * where Eq marks the cells whose query character equals the key character and Tr those where the
+ * last two are swapped; the new packed row is (d + 1) − (N_0 + … + N_d) per cell. No loop over
+ * cells, no branch per cell, nothing allocated.
  */
 export class LevenshteinBand {
-  private query = new Uint16Array(64);
+  /** Where each character occurs in the current query. */
+  readonly chars = new QueryChars();
   private m = 0;
   private d = 0;
-  private width = 1;
-  private older = new Int32Array(2 * MAX_EDITS + 1);
-  private row = new Int32Array(2 * MAX_EDITS + 1);
-  private next = new Int32Array(2 * MAX_EDITS + 1);
+  /** One low bit per cell of the band (`SPREAD` of the band's width). */
+  private ones = 0;
+  private row = 0;
+  private older = 0;
+  private next = 0;
   /** Distance between the whole query and the key prefix read so far (d + 1: too far). */
   distance = 0;
 
@@ -36,46 +52,45 @@ export class LevenshteinBand {
   reset(query: string, maxEdits: number): number {
     if (maxEdits < 1 || maxEdits > MAX_EDITS) throw new RangeError(`maxEdits must be 1..${MAX_EDITS}`);
     const m = query.length;
-    if (this.query.length < m) this.query = new Uint16Array(2 * m);
-    for (let i = 0; i < m; i++) this.query[i] = query.charCodeAt(i);
+    this.chars.reset(query);
     this.m = m;
     this.d = maxEdits;
-    this.width = 2 * maxEdits + 1;
+    const width = 2 * maxEdits + 1;
+    this.ones = SPREAD[(1 << width) - 1]!;
     const inf = maxEdits + 1;
     // Row 0: the distance from a query prefix of length i to the empty key prefix is i.
-    for (let t = 0; t < this.width; t++) {
+    let row = 0;
+    let older = 0;
+    for (let t = width - 1; t >= 0; t--) {
       const i = t - maxEdits;
-      this.row[t] = i < 0 || i > m ? inf : i;
-      this.older[t] = inf;
+      row = (row << CELL_BITS) | (i < 0 || i > m ? inf : i);
+      older = (older << CELL_BITS) | inf;
     }
+    this.row = row;
+    this.older = older;
     return this.pack();
   }
 
   /** Loads a packed state (rows j and j − 1). */
   load(packed: number): void {
-    const { row, older, width } = this;
-    let bits = packed;
-    for (let t = 0; t < width; t++, bits >>>= CELL_BITS) row[t] = bits & CELL_MASK;
-    bits = packed >>> ROW_BITS;
-    for (let t = 0; t < width; t++, bits >>>= CELL_BITS) older[t] = bits & CELL_MASK;
+    this.row = packed & ROW_MASK;
+    this.older = packed >>> ROW_BITS;
   }
 
   /** The current state, packed. */
   pack(): number {
-    return this.packRows(this.row, this.older);
+    return this.row | (this.older << ROW_BITS);
   }
 
   /** The state `step` computed, packed, without moving to it. */
   packStepped(): number {
-    return this.packRows(this.next, this.row);
+    return this.next | (this.row << ROW_BITS);
   }
 
   /** Moves to the state `step` computed: row j + 1 becomes the current row, row j the older one. */
   advance(): void {
-    const older = this.older;
     this.older = this.row;
     this.row = this.next;
-    this.next = older;
   }
 
   /**
@@ -85,41 +100,40 @@ export class LevenshteinBand {
    * that. `distance` is then the distance of the whole query to the key prefix of length j + 1.
    */
   step(j: number, c: number, before: number): number {
-    const { query, m, d, width } = this;
-    const inf = d + 1;
-    const older = this.older;
-    const row = this.row;
-    const next = this.next;
-    const base = j + 1 - d;
-    let min = inf;
-    for (let t = 0; t < width; t++) {
-      const i = base + t;
-      let v: number;
-      if (i < 0 || i > m) v = inf;
-      else if (i === 0) v = j + 1 < inf ? j + 1 : inf;
-      else {
-        const qi = query[i - 1]!;
-        v = row[t]! + (qi === c ? 0 : 1);
-        if (t + 1 < width && row[t + 1]! + 1 < v) v = row[t + 1]! + 1;
-        if (t > 0 && next[t - 1]! + 1 < v) v = next[t - 1]! + 1;
-        if (i > 1 && qi === before && query[i - 2] === c && older[t]! + 1 < v) v = older[t]! + 1;
-        if (v > inf) v = inf;
-      }
-      next[t] = v;
-      if (v < min) min = v;
+    const { d, m, ones, row, older, chars } = this;
+    // Cell t of row j + 1 compares query position j − d + t (that is i − 1) with c.
+    const from = j - d;
+    const eq = SPREAD[chars.bits(c, from) & 31]!;
+    const tr = before < 0 ? 0 : SPREAD[chars.bits(before, from) & chars.bits(c, from - 1) & 31]!;
+    // Cells of row j + 1 with 0 ≤ i ≤ m: t from d − j − 1 to m − j − 1 + d.
+    const lowT = d - j - 1;
+    const highT = m - j - 1 + d;
+    let valid = ones;
+    if (lowT > 0) valid &= ~((1 << (CELL_BITS * lowT)) - 1);
+    if (highT < 2 * d) valid = highT < 0 ? 0 : valid & ((1 << (CELL_BITS * (highT + 1))) - 1);
+    const low = row & ones;
+    const high = (row >>> 1) & ones;
+    const r0 = ones & ~(low | high);
+    const r1 = ones & ~high;
+    const oldLow = older & ones;
+    const oldHigh = (older >>> 1) & ones;
+    const n0 = r0 & eq & valid;
+    const n1 =
+      ((r1 & eq) | r0 | (r0 >>> CELL_BITS) | (n0 << CELL_BITS) | (ones & ~(oldLow | oldHigh) & tr)) & valid;
+    let next: number;
+    let min: number;
+    if (d === 1) {
+      next = 2 * ones - (n0 + n1);
+      min = n0 !== 0 ? 0 : n1 !== 0 ? 1 : 2;
+    } else {
+      const r2 = ones & ~(low & high);
+      const n2 = ((r2 & eq) | r1 | (r1 >>> CELL_BITS) | (n1 << CELL_BITS) | (ones & ~oldHigh & tr)) & valid;
+      next = 3 * ones - (n0 + n1 + n2);
+      min = n0 !== 0 ? 0 : n1 !== 0 ? 1 : n2 !== 0 ? 2 : 3;
     }
-    const last = m - base;
-    this.distance = last >= 0 && last < width ? next[last]! : inf;
+    this.next = next;
+    const last = m - j - 1 + d;
+    this.distance = last >= 0 && last <= 2 * d ? (next >>> (CELL_BITS * last)) & 3 : d + 1;
     return min;
-  }
-
-  private packRows(current: Int32Array, previous: Int32Array): number {
-    let low = 0;
-    let high = 0;
-    for (let t = this.width - 1; t >= 0; t--) {
-      low = (low << CELL_BITS) | current[t]!;
-      high = (high << CELL_BITS) | previous[t]!;
-    }
-    return high * (1 << ROW_BITS) + (low & ROW_MASK);
   }
 }

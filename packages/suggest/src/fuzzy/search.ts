@@ -1,3 +1,4 @@
+import { NODE_CHILD, NODE_LABEL, NODE_MAX, NODE_SHAPE, NODE_STRIDE } from '../index/layout.js';
 import type { PrefixIndex } from '../index/prefix-index.js';
 import { LevenshteinBand, MAX_EDITS } from './band.js';
 import { Frontier } from './frontier.js';
@@ -78,7 +79,8 @@ export class TypoSearch {
     const m = query.length;
     if (index.size === 0 || m === 0 || limit <= 0 || maxEdits < 1) return found;
     if (maxEdits > MAX_EDITS || m + maxEdits > MAX_DEPTH) return found;
-    const { nodeLo, nodeHi, nodeDepth, keyStart, firstChild, topStart, topIds, weights, k } = index.arrays;
+    const { nodeLo, nodeHi, nodes, keyStart, topStart, topIds, weights, k } = index.arrays;
+    const nodeMax = index.nodeMax;
     const frontier = this.frontier;
     frontier.clear();
     this.first = query.charCodeAt(0);
@@ -90,7 +92,7 @@ export class TypoSearch {
       const ref = frontier.ref;
       const info = frontier.info;
       if (kind === WALK) {
-        this.walk(index, query, request, ref, score, info & STATE_MASK, info >>> STATE_BITS);
+        this.walk(index, request, ref, score, info & STATE_MASK, info >>> STATE_BITS);
       } else if (kind === ENTRY) {
         if (this.fresh(ref, request, found)) {
           found.push({ id: ref, distance: info & 3, matched: info >>> 2 });
@@ -108,10 +110,12 @@ export class TypoSearch {
         }
       } else {
         const lo = nodeLo[ref]!;
-        if (keyStart[lo + 1]! - keyStart[lo]! === nodeDepth[ref])
+        const at = ref * NODE_STRIDE;
+        if (keyStart[lo + 1]! - keyStart[lo]! === (nodes[at + NODE_SHAPE]! & 0xffff))
           frontier.push(weights[lo]!, ENTRY, lo, info);
-        for (let child = firstChild[ref]!; child < firstChild[ref + 1]!; child++) {
-          frontier.push(index.maxWeight(child), SUBTREE, child, info);
+        const last = nodes[at + NODE_STRIDE + NODE_CHILD]!;
+        for (let child = nodes[at + NODE_CHILD]!; child < last; child++) {
+          frontier.push(nodeMax[child * NODE_STRIDE + NODE_MAX]!, SUBTREE, child, info);
         }
       }
     }
@@ -125,14 +129,15 @@ export class TypoSearch {
    */
   private walk(
     index: PrefixIndex,
-    query: string,
     request: TypoSearchRequest,
     node: number,
     weight: number,
     state: number,
     from: number,
   ): void {
-    const { keyChars, nodeLabel, nodeChar, nodeDepth, firstChild } = index.arrays;
+    const { keyChars, nodes } = index.arrays;
+    const at = node * NODE_STRIDE;
+    const shape = nodes[at + NODE_SHAPE]!;
     const { maxEdits, policy } = request;
     const band = this.band;
     const frontier = this.frontier;
@@ -140,12 +145,12 @@ export class TypoSearch {
     // The first `oneEditFrom` key characters may hold one edit at most, as a query that short
     // would: two edits there match nearly every short prefix, for little relevance.
     const early = policy.oneEditFrom;
-    const end = nodeDepth[node]!;
+    const end = shape & 0xffff;
     // The key character before depth `from`: a node is queued after its first character was read
     // (so it is that one), the root before any. Keeping it in hand spares a read of the label.
-    let before = from === 0 ? -1 : nodeChar[node]!;
+    let before = from === 0 ? -1 : shape >>> 16;
     band.load(state);
-    const label = from < end ? nodeLabel[node]! : 0;
+    const label = from < end ? nodes[at + NODE_LABEL]! : 0;
     for (let j = from; j < end; j++) {
       if (--this.budget < 0) return;
       const c = keyChars[label + j]!;
@@ -162,24 +167,21 @@ export class TypoSearch {
       band.advance();
     }
     const cap = end + 1 <= early ? 1 : maxEdits;
-    const first = firstChild[node]!;
-    const last = firstChild[node + 1]!;
+    const first = nodes[at + NODE_CHILD]!;
+    const last = nodes[at + NODE_STRIDE + NODE_CHILD]!;
     // A character the query does not hold near this depth costs an edit. If even that puts the
-    // row out of reach, only children spelled like the query can survive: look those few up among
-    // the sorted children instead of stepping the automaton once per child.
+    // row out of reach, only children spelled like the query can survive: a table read per child
+    // finds those few without stepping the automaton once per child.
     if (--this.budget < 0) return;
     const outside = band.step(end, NO_CHARACTER, before);
     if (band.distance > maxEdits && outside > cap) {
-      const from = Math.max(0, end - 1 - maxEdits);
-      const to = Math.min(query.length, end + 1 + maxEdits);
-      for (let at = from; at < to; at++) {
-        const c = query.charCodeAt(at);
-        let repeated = false;
-        for (let earlier = from; earlier < at && !repeated; earlier++)
-          repeated = query.charCodeAt(earlier) === c;
-        if (repeated) continue;
-        const child = findChild(nodeChar, first, last, c);
-        if (child >= 0) this.tryChild(index, request, child, end, before, cap);
+      // Query positions end − 1 − d .. end + d: the band's cells and, for a transposition, one before.
+      const from = end - 1 - maxEdits;
+      const window = (1 << (2 * maxEdits + 2)) - 1;
+      const chars = band.chars;
+      for (let child = first; child < last; child++) {
+        if ((chars.bits(nodes[child * NODE_STRIDE + NODE_SHAPE]! >>> 16, from) & window) !== 0)
+          this.tryChild(index, request, child, end, before, cap);
       }
       return;
     }
@@ -195,7 +197,7 @@ export class TypoSearch {
     before: number,
     cap: number,
   ): void {
-    const c = index.arrays.nodeChar[child]!;
+    const c = index.arrays.nodes[child * NODE_STRIDE + NODE_SHAPE]! >>> 16;
     if (end === 0 && !request.policy.firstLetterTypo && c !== this.first) return;
     if (--this.budget < 0) return;
     const band = this.band;
@@ -220,15 +222,3 @@ export class TypoSearch {
 
 /** A character code no query holds (code units are 0..0xffff). */
 const NO_CHARACTER = -2;
-
-/** The child of [first, last) whose first character is c (children are sorted by it), or −1. */
-function findChild(nodeChar: Uint16Array, first: number, last: number, c: number): number {
-  let left = first;
-  let right = last;
-  while (left < right) {
-    const mid = (left + right) >>> 1;
-    if (nodeChar[mid]! < c) left = mid + 1;
-    else right = mid;
-  }
-  return left < last && nodeChar[left] === c ? left : -1;
-}

@@ -1,5 +1,5 @@
 import { normalize } from '../normalize.js';
-import { type IndexArrays, MAX_KEY_LENGTH } from './layout.js';
+import { type IndexArrays, MAX_KEY_LENGTH, packNodes } from './layout.js';
 import { PrefixIndex } from './prefix-index.js';
 
 export interface IndexEntry {
@@ -190,10 +190,13 @@ function* buildSteps(entries: Iterable<IndexEntry>, options: BuildOptions): Gene
     weights,
     nodeLo: lo.slice(0, count),
     nodeHi: hi.slice(0, count),
-    nodeDepth: depth.slice(0, count),
-    nodeChar: first.slice(0, count),
-    nodeLabel: Uint32Array.from(lo.subarray(0, count), (id) => keyStart[id]!),
-    firstChild: firstChild.slice(0, count + 1),
+    nodes: packNodes(
+      depth,
+      first,
+      lo.subarray(0, count).map((id) => keyStart[id]!),
+      firstChild,
+      count,
+    ),
     topStart,
     topIds,
     displays,

@@ -1,5 +1,5 @@
 import { MaxHeap } from './heap.js';
-import type { IndexArrays } from './layout.js';
+import { type IndexArrays, NODE_CHILD, NODE_LABEL, NODE_MAX, NODE_SHAPE, NODE_STRIDE } from './layout.js';
 
 /** Where a prefix ends in the tree: the node whose range holds every key that starts with it. */
 export const NOT_FOUND = -1;
@@ -13,15 +13,19 @@ export const NOT_FOUND = -1;
 export class PrefixIndex {
   readonly arrays: IndexArrays;
   /**
-   * Each node's highest weight, rounded up to float32: the bound that best-first and typo searches
-   * order nodes by, one read instead of a walk through the top-k list or the node's entries.
+   * The node records seen as float32, for their maximum-weight word (`NODE_MAX`): each node's
+   * highest weight, rounded up, the bound that best-first and typo searches order nodes by, one
+   * read instead of a walk through the top-k list or the node's entries.
    */
   readonly nodeMax: Float32Array;
   private readonly heap = new MaxHeap();
 
+  /** Takes the arrays over: the maximum word of every node record is (re)computed here. */
   constructor(arrays: IndexArrays) {
     this.arrays = arrays;
-    this.nodeMax = nodeMaxima(arrays);
+    const { nodes } = arrays;
+    this.nodeMax = new Float32Array(nodes.buffer, nodes.byteOffset, nodes.length);
+    fillMaxima(arrays, this.nodeMax);
   }
 
   /** Number of distinct entries. */
@@ -31,6 +35,21 @@ export class PrefixIndex {
 
   get nodeCount(): number {
     return this.arrays.nodeLo.length;
+  }
+
+  /** Length of the prefix a node stands for. */
+  depth(node: number): number {
+    return this.arrays.nodes[node * NODE_STRIDE + NODE_SHAPE]! & 0xffff;
+  }
+
+  /** The first character of a node's edge label (0 for the root). */
+  char(node: number): number {
+    return this.arrays.nodes[node * NODE_STRIDE + NODE_SHAPE]! >>> 16;
+  }
+
+  /** A node's children are the nodes [firstChild(node), firstChild(node + 1)). */
+  firstChild(node: number): number {
+    return this.arrays.nodes[node * NODE_STRIDE + NODE_CHILD]!;
   }
 
   get k(): number {
@@ -61,27 +80,25 @@ export class PrefixIndex {
 
   /** The node covering every key that starts with `prefix` (normalized), or NOT_FOUND. */
   locate(prefix: string): number {
-    const { keyChars, nodeLabel, nodeChar, nodeDepth, firstChild } = this.arrays;
+    const { keyChars, nodes } = this.arrays;
     if (this.size === 0) return NOT_FOUND;
     const m = prefix.length;
     let node = 0;
     let d = 0;
     for (;;) {
-      const base = nodeLabel[node]!;
-      const end = Math.min(nodeDepth[node]!, m);
+      const at = node * NODE_STRIDE;
+      const base = nodes[at + NODE_LABEL]!;
+      const end = Math.min(nodes[at + NODE_SHAPE]! & 0xffff, m);
       for (; d < end; d++) if (keyChars[base + d] !== prefix.charCodeAt(d)) return NOT_FOUND;
       if (d === m) return node;
-      // Children are sorted by their character at position d.
-      const c = prefix.charCodeAt(d);
-      let left = firstChild[node]!;
-      let right = firstChild[node + 1]!;
-      while (left < right) {
-        const mid = (left + right) >>> 1;
-        if (nodeChar[mid]! < c) left = mid + 1;
-        else right = mid;
-      }
-      if (left === firstChild[node + 1]! || nodeChar[left] !== c) return NOT_FOUND;
-      node = left;
+      const child = findChild(
+        nodes,
+        nodes[at + NODE_CHILD]!,
+        nodes[at + NODE_STRIDE + NODE_CHILD]!,
+        prefix.charCodeAt(d),
+      );
+      if (child === NOT_FOUND) return NOT_FOUND;
+      node = child;
     }
   }
 
@@ -89,15 +106,15 @@ export class PrefixIndex {
   idOf(key: string): number {
     const node = this.locate(key);
     if (node === NOT_FOUND) return NOT_FOUND;
-    const { nodeLo, nodeDepth, keyStart } = this.arrays;
+    const { nodeLo, keyStart } = this.arrays;
     const lo = nodeLo[node]!;
-    if (nodeDepth[node] !== key.length || keyStart[lo + 1]! - keyStart[lo]! !== key.length) return NOT_FOUND;
+    if (this.depth(node) !== key.length || keyStart[lo + 1]! - keyStart[lo]! !== key.length) return NOT_FOUND;
     return lo;
   }
 
   /** An upper bound (within float32 rounding) of the highest weight in a node's subtree. */
   maxWeight(node: number): number {
-    return this.nodeMax[node]!;
+    return this.nodeMax[node * NODE_STRIDE + NODE_MAX]!;
   }
 
   /**
@@ -135,7 +152,7 @@ export class PrefixIndex {
     accept: ((id: number) => boolean) | undefined,
     budget: number,
   ) {
-    const { nodeLo, nodeHi, nodeDepth, keyStart, firstChild, topStart, weights } = this.arrays;
+    const { nodeLo, nodeHi, keyStart, topStart, weights } = this.arrays;
     const heap = this.heap;
     // Node refs sort before entry refs so that, on equal weight, subtrees open before entries pop.
     const entryBase = this.nodeCount;
@@ -156,8 +173,8 @@ export class PrefixIndex {
         for (let id = lo; id < nodeHi[ref]!; id++) heap.push(weights[id]!, entryBase + id);
         continue;
       }
-      if (keyStart[lo + 1]! - keyStart[lo]! === nodeDepth[ref]) heap.push(weights[lo]!, entryBase + lo);
-      for (let child = firstChild[ref]!; child < firstChild[ref + 1]!; child++) {
+      if (keyStart[lo + 1]! - keyStart[lo]! === this.depth(ref)) heap.push(weights[lo]!, entryBase + lo);
+      for (let child = this.firstChild(ref); child < this.firstChild(ref + 1); child++) {
         heap.push(this.maxWeight(child), child);
       }
     }
@@ -178,13 +195,9 @@ export class PrefixIndex {
       a.weights,
       a.nodeLo,
       a.nodeHi,
-      a.nodeDepth,
-      a.nodeChar,
-      a.nodeLabel,
-      a.firstChild,
+      a.nodes,
       a.topStart,
       a.topIds,
-      this.nodeMax,
     ]) {
       bytes += array.byteLength;
     }
@@ -194,17 +207,28 @@ export class PrefixIndex {
   }
 }
 
-/** The highest weight under every node, rounded up so that it stays an upper bound. */
-function nodeMaxima({ topStart, topIds, weights, nodeLo, nodeHi }: IndexArrays): Float32Array {
-  const max = new Float32Array(nodeLo.length);
-  for (let node = 0; node < max.length; node++) {
+/** Writes the highest weight under every node into its record, rounded up so that it stays an upper bound. */
+function fillMaxima({ topStart, topIds, weights, nodeLo, nodeHi }: IndexArrays, max: Float32Array): void {
+  for (let node = 0; node < nodeLo.length; node++) {
     const top = topStart[node]!;
     let best = Number.NEGATIVE_INFINITY;
     if (top >= 0) best = weights[topIds[top]!]!;
     else for (let id = nodeLo[node]!; id < nodeHi[node]!; id++) if (weights[id]! > best) best = weights[id]!;
-    max[node] = best;
+    const at = node * NODE_STRIDE + NODE_MAX;
+    max[at] = best;
     // float32 rounds to nearest: nudge up one unit in the last place where it rounded down.
-    if (max[node]! < best) max[node] = best + Math.abs(best) * 2 ** -23;
+    if (max[at]! < best) max[at] = best + Math.abs(best) * 2 ** -23;
   }
-  return max;
+}
+
+/** The child in [first, last) whose edge starts with c (children are sorted by it), or NOT_FOUND. */
+export function findChild(nodes: Uint32Array, first: number, last: number, c: number): number {
+  let left = first;
+  let right = last;
+  while (left < right) {
+    const mid = (left + right) >>> 1;
+    if (nodes[mid * NODE_STRIDE + NODE_SHAPE]! >>> 16 < c) left = mid + 1;
+    else right = mid;
+  }
+  return left < last && nodes[left * NODE_STRIDE + NODE_SHAPE]! >>> 16 === c ? left : NOT_FOUND;
 }

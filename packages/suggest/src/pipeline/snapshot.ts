@@ -1,6 +1,6 @@
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import type { BlocklistRules } from '../blocklist.js';
-import type { IndexArrays } from '../index/layout.js';
+import { type IndexArrays, NODE_STRIDE, packNodes } from '../index/layout.js';
 import { PrefixIndex } from '../index/prefix-index.js';
 import { Decay } from '../ranking/decay.js';
 import type { AggregateState } from './aggregator.js';
@@ -12,7 +12,8 @@ import type { AggregateState } from './aggregator.js';
  *   "PSUGGEST" | u32 format version | u32 header bytes | header JSON | pad to 8 | arrays (each padded to 8)
  */
 const MAGIC = 'PSUGGEST';
-const FORMAT = 1;
+/** 2: the per-node arrays interleaved into records (`nodes`); format 1 files are still read. */
+const FORMAT = 2;
 
 export interface SnapshotData {
   index: PrefixIndex;
@@ -23,24 +24,31 @@ export interface SnapshotData {
 }
 
 type ArrayName = Exclude<keyof IndexArrays, 'k' | 'displays'>;
-const ARRAYS: { name: ArrayName; type: 'u8' | 'u16' | 'u32' | 'i32' | 'f64' }[] = [
+type ArrayType = 'u8' | 'u16' | 'u32' | 'i32' | 'f64';
+const ARRAYS: { name: ArrayName; type: ArrayType }[] = [
   { name: 'keyChars', type: 'u8' },
   { name: 'keyStart', type: 'u32' },
   { name: 'weights', type: 'f64' },
   { name: 'nodeLo', type: 'u32' },
   { name: 'nodeHi', type: 'u32' },
+  { name: 'nodes', type: 'u32' },
+  { name: 'topStart', type: 'i32' },
+  { name: 'topIds', type: 'u32' },
+];
+/** Format 1 kept the node fields in arrays of their own, packed into records on load. */
+const FORMAT_1_ARRAYS: { name: string; type: ArrayType }[] = [
+  ...ARRAYS.slice(0, 5),
   { name: 'nodeDepth', type: 'u16' },
   { name: 'nodeChar', type: 'u16' },
   { name: 'nodeLabel', type: 'u32' },
   { name: 'firstChild', type: 'u32' },
-  { name: 'topStart', type: 'i32' },
-  { name: 'topIds', type: 'u32' },
+  ...ARRAYS.slice(6),
 ];
 
 interface Header {
   k: number;
   wideKeys: boolean;
-  lengths: Record<ArrayName, number>;
+  lengths: Record<string, number>;
   displays: [number, string][];
   decay: { halfLifeMs: number; landmarkMs: number };
   aggregate: AggregateState;
@@ -108,7 +116,8 @@ export async function readSnapshot(path: string): Promise<SnapshotData> {
   // Typed-array views need aligned offsets; small files may sit unaligned in Node's buffer pool.
   if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(8, true) !== FORMAT) throw fail(`unknown format version ${view.getUint32(8, true)}`);
+  const format = view.getUint32(8, true);
+  if (format !== FORMAT && format !== 1) throw fail(`unknown format version ${format}`);
   const headerLength = view.getUint32(12, true);
   if (16 + headerLength > bytes.length) throw fail('truncated header');
   let header: Header;
@@ -118,8 +127,8 @@ export async function readSnapshot(path: string): Promise<SnapshotData> {
     throw fail('unreadable header');
   }
   let at = 16 + headerLength + pad8(16 + headerLength);
-  const arrays: Partial<Record<ArrayName, IndexArrays[ArrayName]>> = {};
-  for (const { name, type } of ARRAYS) {
+  const arrays: Record<string, IndexArrays[ArrayName]> = {};
+  for (const { name, type } of format === 1 ? FORMAT_1_ARRAYS : ARRAYS) {
     const length = header.lengths?.[name];
     const kind = name === 'keyChars' && header.wideKeys ? 'u16' : type;
     const width = { u8: 1, u16: 2, u32: 4, i32: 4, f64: 8 }[kind];
@@ -133,11 +142,15 @@ export async function readSnapshot(path: string): Promise<SnapshotData> {
       i32: () => new Int32Array(bytes.buffer, offset, length),
       f64: () => new Float64Array(bytes.buffer, offset, length),
     }[kind];
-    (arrays as Record<ArrayName, unknown>)[name] = make();
+    arrays[name] = make();
     at += length * width + pad8(length * width);
   }
+  if (format === 1) arrays.nodes = packFormat1(arrays, fail);
   const index = new PrefixIndex({
-    ...(arrays as Omit<IndexArrays, 'k' | 'displays'>),
+    ...(Object.fromEntries(ARRAYS.map(({ name }) => [name, arrays[name]])) as Omit<
+      IndexArrays,
+      'k' | 'displays'
+    >),
     k: header.k,
     displays: new Map(header.displays),
   });
@@ -150,6 +163,24 @@ export async function readSnapshot(path: string): Promise<SnapshotData> {
   };
 }
 
+/** The node records of a format 1 file, from its per-field arrays. */
+function packFormat1(
+  arrays: Record<string, IndexArrays[ArrayName]>,
+  fail: (reason: string) => Error,
+): Uint32Array {
+  const { nodeLo, nodeDepth, nodeChar, nodeLabel, firstChild } = arrays;
+  const count = nodeLo!.length;
+  if (
+    nodeDepth!.length !== count ||
+    nodeChar!.length !== count ||
+    nodeLabel!.length !== count ||
+    firstChild!.length !== count + 1
+  ) {
+    throw fail('array lengths do not match');
+  }
+  return packNodes(nodeDepth!, nodeChar!, nodeLabel!, firstChild!, count);
+}
+
 /** Cheap consistency checks so a damaged file fails at load rather than on a query. */
 function checkShape(index: PrefixIndex, fail: (reason: string) => Error): void {
   const a = index.arrays;
@@ -159,18 +190,16 @@ function checkShape(index: PrefixIndex, fail: (reason: string) => Error): void {
     a.keyStart.length === n + 1 &&
     a.keyStart[n] === a.keyChars.length &&
     a.nodeHi.length === nodes &&
-    a.nodeDepth.length === nodes &&
-    a.nodeChar.length === nodes &&
-    a.nodeLabel.length === nodes &&
-    a.firstChild.length === nodes + 1 &&
+    a.nodes.length === (nodes + 1) * NODE_STRIDE &&
     a.topStart.length === nodes &&
-    a.firstChild[nodes] === nodes &&
+    index.firstChild(nodes) === nodes &&
     a.topIds.length % Math.max(1, a.k) === 0;
   if (!ok) throw fail('array lengths do not match');
   // Children come after their parent in breadth-first order; this also rules out cycles.
   for (let node = 0; node < nodes; node++) {
-    const first = a.firstChild[node]!;
-    if (first > a.firstChild[node + 1]! || (first < a.firstChild[node + 1]! && first <= node)) {
+    const first = index.firstChild(node);
+    const last = index.firstChild(node + 1);
+    if (first > last || (first < last && first <= node)) {
       throw fail(`node ${node} has malformed children`);
     }
     if (a.nodeLo[node]! > a.nodeHi[node]! || a.nodeHi[node]! > n || a.topStart[node]! >= a.topIds.length) {
