@@ -88,7 +88,12 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
     const error = doc.errors[0]!;
-    throw new AlertmanagerConfigError(file, '', error.message.split('\n')[0]!, error.linePos?.[0].line);
+    throw new AlertmanagerConfigError(
+      file,
+      '',
+      error.message.split('\n')[0]!,
+      lineCounter.linePos(error.pos[0]).line,
+    );
   }
   const fail: Fail = (path, reason) => {
     // Point at the deepest node that exists on the path.
