@@ -32,25 +32,17 @@ export function complete(
   if (found && policy.firstLetterTypo) policy = { ...policy, firstLetterTypo: false };
   const exactLo = node === NOT_FOUND ? 0 : index.arrays.nodeLo[node]!;
   const exactHi = node === NOT_FOUND ? 0 : index.arrays.nodeHi[node]!;
-  // Fewer edits always rank first, so widen the search one edit at a time and stop as soon as
-  // the limit is filled: the two-edit neighbourhood is far larger than the one-edit one. Each
-  // pass returns entries by weight, skipping what earlier passes answered.
-  const exact = answer.length;
+  // One search finds the typo matches in the answer's order: by edit count, then weight; it opens
+  // the far larger two-edit neighbourhood only when the one-edit matches do not fill the limit.
   typoSearch.begin(policy);
-  for (let maxEdits = 1; maxEdits <= edits && answer.length < limit; maxEdits++) {
-    const request = {
-      maxEdits,
-      limit: limit - answer.length,
-      policy,
-      taken: answer,
-      exactLo,
-      exactHi,
-      accept,
-    };
-    answer.push(...typoSearch.run(index, query, request));
-  }
-  // A pass cut short by its budget can leave a closer match to the next one: order by distance
-  // (a stable sort keeps the weight order within a distance).
-  const typos = answer.slice(exact).sort((a, b) => a.distance - b.distance);
-  return answer.slice(0, exact).concat(typos);
+  const request = {
+    maxEdits: edits,
+    limit: limit - answer.length,
+    policy,
+    taken: answer,
+    exactLo,
+    exactHi,
+    accept,
+  };
+  return answer.concat(typoSearch.run(index, query, request));
 }

@@ -2,7 +2,7 @@
 const TABLE_SIZE = 256;
 /** Positions the tables cover. */
 const TABLE_POSITIONS = 64;
-/** Positions `bits` answers for, from its `from`. */
+/** Positions `bits` answers for, from its `from` (its mask is 0xff). */
 export const WINDOW = 8;
 
 /**
@@ -40,6 +40,8 @@ export class QueryChars {
    * be negative: there is no character before the query). A negative c matches nothing.
    */
   bits(c: number, from: number): number {
+    // The common case first: a table character, a window within positions 0..31.
+    if (c >= 0 && c < TABLE_SIZE && from >= 0 && from <= 32 - WINDOW) return (this.low[c]! >>> from) & 0xff;
     if (c < 0) return 0;
     if (c >= TABLE_SIZE || from + WINDOW > TABLE_POSITIONS) {
       let bits = 0;
@@ -55,6 +57,6 @@ export class QueryChars {
     else if (from === 0) bits = this.low[c]!;
     else if (from < 32) bits = (this.low[c]! >>> from) | (this.high[c]! << (32 - from));
     else bits = this.high[c]! >>> (from - 32);
-    return bits & ((1 << WINDOW) - 1);
+    return bits & 0xff;
   }
 }

@@ -15,7 +15,10 @@ export interface Candidate {
 
 // Frontier item kinds. At equal score a node pops before an entry, so entries of equal weight
 // still come out by id whatever subtree they wait in.
-/** A node being matched against the query: info = packed automaton state | depth << 20. */
+/**
+ * A node being matched against the query: info = packed automaton state | depth << 20 |
+ * (target − 1) << 30, where target is the largest distance still worth reporting below it.
+ */
 const WALK = 0;
 /** A node whose whole subtree matched: its top-k list comes next. info = distance | matched << 2. */
 const SUBTREE = 1;
@@ -26,8 +29,11 @@ const ENTRY = 3;
 
 const STATE_BITS = 20;
 const STATE_MASK = (1 << STATE_BITS) - 1;
-/** Longest query the packed depth can follow (2^11 − 1 − MAX_EDITS characters). */
-const MAX_DEPTH = (1 << (31 - STATE_BITS)) - 1;
+const DEPTH_BITS = 10;
+const DEPTH_MASK = (1 << DEPTH_BITS) - 1;
+const TARGET_SHIFT = STATE_BITS + DEPTH_BITS;
+/** Longest query the packed depth can follow. */
+const MAX_DEPTH = DEPTH_MASK - MAX_EDITS;
 
 /** What a typo search is asked for, besides the index and query. */
 export interface TypoSearchRequest {
@@ -36,7 +42,7 @@ export interface TypoSearchRequest {
   /** How many new entries to find. */
   limit: number;
   policy: TypoPolicy;
-  /** Entries already answered (exact matches, earlier passes): never returned again. */
+  /** Entries already answered (the exact matches): never returned again. */
   taken: readonly Candidate[];
   /** Id range [lo, hi) of the exact-prefix matches, skipped as a whole. */
   exactLo: number;
@@ -46,33 +52,41 @@ export interface TypoSearchRequest {
 }
 
 /**
- * Top completions within a bounded edit distance, by branch and bound over the radix tree.
+ * Top completions within a bounded edit distance, by branch and bound over the radix tree, in
+ * the order of the answer: by distance (the smallest over the key's prefixes), then weight, then id.
  *
- * The frontier is ordered by each item's best possible weight: a node's precomputed maximum
- * (the head of its top-k list). Walking a node runs the Levenshtein automaton over its edge
- * label; a node whose state can no longer come within bounds is dropped, a node whose key prefix
- * is within bounds has matched as a whole subtree, which then yields its top-k list and, only if
- * more is needed, its children. Since nothing below an item outweighs it, entries pop in weight
- * order and the search stops as soon as it holds `limit` of them: every node still waiting
- * weighs less than the answers. Unpromising but reachable branches are thus never opened.
+ * There is one frontier per distance, each ordered by its items' best possible weight (a node's
+ * precomputed maximum): an item waits in the frontier of the smallest distance anything below it
+ * can have, and the frontier of distance 1 is emptied before that of distance 2 is touched. Walking
+ * a node runs the Levenshtein automaton over its edge label; a node whose state can no longer come
+ * within bounds is dropped, a node whose key prefix is within bounds has matched as a whole
+ * subtree, which then yields its top-k list and, only if more is needed, its children. If its
+ * key prefix is 2 edits away but a longer one may be 1 edit away, the walk also goes on looking
+ * for that, and an entry found both ways keeps the smaller distance (the first found). Since
+ * nothing below an item outweighs it, entries pop in the answer's order and the search stops as
+ * soon as it holds `limit` of them: unpromising but reachable branches are never opened, and the
+ * one-edit neighbourhood is walked once, not again for two edits.
  *
  * Work is capped by `policy.maxVisits` per query (automaton steps plus frontier pops, see `begin`);
- * the most popular branches go first, so a search cut short loses the least popular candidates.
+ * the closest and most popular branches go first, so a search cut short loses the least popular
+ * two-edit candidates.
  */
 export class TypoSearch {
-  private readonly frontier = new Frontier();
+  /** Items whose subtree may hold entries at distance 1, and those at distance 2 at best. */
+  private readonly near = new Frontier();
+  private readonly far = new Frontier();
   private readonly band = new LevenshteinBand();
   /** Work left in the current search. */
   private budget = 0;
   /** The query's first character (for the first-letter policy). */
   private first = 0;
 
-  /** Starts a query's work budget (`policy.maxVisits`), shared by the searches that follow. */
+  /** Starts a query's work budget (`policy.maxVisits`). */
   begin(policy: TypoPolicy): void {
     this.budget = policy.maxVisits;
   }
 
-  /** Up to `limit` entries within `maxEdits`, by weight then id, found within what is left of the budget. */
+  /** Up to `limit` entries within `maxEdits`, by distance, weight then id, found within what is left of the budget. */
   run(index: PrefixIndex, query: string, request: TypoSearchRequest): Candidate[] {
     const { maxEdits, limit } = request;
     const found: Candidate[] = [];
@@ -81,18 +95,26 @@ export class TypoSearch {
     if (maxEdits > MAX_EDITS || m + maxEdits > MAX_DEPTH) return found;
     const { nodeLo, nodeHi, nodes, keyStart, topStart, topIds, weights, k } = index.arrays;
     const nodeMax = index.nodeMax;
-    const frontier = this.frontier;
-    frontier.clear();
+    const { near, far } = this;
+    near.clear();
+    far.clear();
     this.first = query.charCodeAt(0);
-    frontier.push(index.maxWeight(0), WALK, 0, this.band.reset(query, maxEdits));
+    near.push(
+      index.maxWeight(0),
+      WALK,
+      0,
+      this.band.reset(query, maxEdits) | ((maxEdits - 1) << TARGET_SHIFT),
+    );
 
-    while (frontier.size > 0 && found.length < limit && --this.budget >= 0) {
+    while (found.length < limit && --this.budget >= 0) {
+      const frontier = near.size > 0 ? near : far;
+      if (frontier.size === 0) break;
       const score = frontier.pop();
       const kind = frontier.kind;
       const ref = frontier.ref;
       const info = frontier.info;
       if (kind === WALK) {
-        this.walk(index, request, ref, score, info & STATE_MASK, info >>> STATE_BITS);
+        this.walk(index, request, ref, score, info);
       } else if (kind === ENTRY) {
         if (this.fresh(ref, request, found)) {
           found.push({ id: ref, distance: info & 3, matched: info >>> 2 });
@@ -123,8 +145,8 @@ export class TypoSearch {
   }
 
   /**
-   * Runs the automaton along a node's edge label from depth `from` (state `state`; `weight` is the
-   * node's bound), then tries each child's first character from the state at the node's end,
+   * Runs the automaton along a node's edge label from the depth and state in `info` (`weight` is
+   * the node's bound), then tries each child's first character from the state at the node's end,
    * queuing those still in reach.
    */
   private walk(
@@ -132,15 +154,15 @@ export class TypoSearch {
     request: TypoSearchRequest,
     node: number,
     weight: number,
-    state: number,
-    from: number,
+    info: number,
   ): void {
     const { keyChars, nodes } = index.arrays;
-    const at = node * NODE_STRIDE;
-    const shape = nodes[at + NODE_SHAPE]!;
     const { maxEdits, policy } = request;
     const band = this.band;
-    const frontier = this.frontier;
+    const at = node * NODE_STRIDE;
+    const shape = nodes[at + NODE_SHAPE]!;
+    const from = (info >>> STATE_BITS) & DEPTH_MASK;
+    let target = (info >>> TARGET_SHIFT) + 1;
     const keepFirst = !policy.firstLetterTypo;
     // The first `oneEditFrom` key characters may hold one edit at most, as a query that short
     // would: two edits there match nearly every short prefix, for little relevance.
@@ -149,7 +171,7 @@ export class TypoSearch {
     // The key character before depth `from`: a node is queued after its first character was read
     // (so it is that one), the root before any. Keeping it in hand spares a read of the label.
     let before = from === 0 ? -1 : shape >>> 16;
-    band.load(state);
+    band.load(info & STATE_MASK);
     const label = from < end ? nodes[at + NODE_LABEL]! : 0;
     for (let j = from; j < end; j++) {
       if (--this.budget < 0) return;
@@ -158,15 +180,18 @@ export class TypoSearch {
       const min = band.step(j, c, before);
       before = c;
       const distance = band.distance;
-      if (distance <= maxEdits) {
+      if (distance <= target) {
         // Distance 0 is the exact prefix itself, answered before any typo search.
-        if (distance > 0) frontier.push(weight, SUBTREE, node, distance | ((j + 1) << 2));
-        return;
+        if (distance === 0) return;
+        this.push(distance, weight, SUBTREE, node, distance | ((j + 1) << 2));
+        // Two edits here, but a longer prefix may be one edit away: go on looking for that only.
+        if (distance === 1 || min > 1) return;
+        target = 1;
       }
-      if (min > (j + 1 <= early ? 1 : maxEdits)) return;
+      if (min > Math.min(target, j + 1 <= early ? 1 : maxEdits)) return;
       band.advance();
     }
-    const cap = end + 1 <= early ? 1 : maxEdits;
+    const cap = Math.min(target, end + 1 <= early ? 1 : maxEdits);
     const first = nodes[at + NODE_CHILD]!;
     const last = nodes[at + NODE_STRIDE + NODE_CHILD]!;
     // A character the query does not hold near this depth costs an edit. If even that puts the
@@ -174,18 +199,19 @@ export class TypoSearch {
     // finds those few without stepping the automaton once per child.
     if (--this.budget < 0) return;
     const outside = band.step(end, NO_CHARACTER, before);
-    if (band.distance > maxEdits && outside > cap) {
+    if (band.distance > target && outside > cap) {
       // Query positions end − 1 − d .. end + d: the band's cells and, for a transposition, one before.
       const from = end - 1 - maxEdits;
       const window = (1 << (2 * maxEdits + 2)) - 1;
       const chars = band.chars;
       for (let child = first; child < last; child++) {
         if ((chars.bits(nodes[child * NODE_STRIDE + NODE_SHAPE]! >>> 16, from) & window) !== 0)
-          this.tryChild(index, request, child, end, before, cap);
+          this.tryChild(index, request, child, end, before, cap, target);
       }
       return;
     }
-    for (let child = first; child < last; child++) this.tryChild(index, request, child, end, before, cap);
+    for (let child = first; child < last; child++)
+      this.tryChild(index, request, child, end, before, cap, target);
   }
 
   /** Steps the automaton over a child's first character from its parent's state and queues it if in reach. */
@@ -196,6 +222,7 @@ export class TypoSearch {
     end: number,
     before: number,
     cap: number,
+    target: number,
   ): void {
     const c = index.arrays.nodes[child * NODE_STRIDE + NODE_SHAPE]! >>> 16;
     if (end === 0 && !request.policy.firstLetterTypo && c !== this.first) return;
@@ -203,12 +230,21 @@ export class TypoSearch {
     const band = this.band;
     const min = band.step(end, c, before);
     const distance = band.distance;
-    if (distance <= request.maxEdits) {
-      if (distance > 0)
-        this.frontier.push(index.maxWeight(child), SUBTREE, child, distance | ((end + 1) << 2));
+    const weight = index.nodeMax[child * NODE_STRIDE + NODE_MAX]!;
+    const state = band.packStepped() | ((end + 1) << STATE_BITS);
+    if (distance <= target) {
+      if (distance === 0) return;
+      this.push(distance, weight, SUBTREE, child, distance | ((end + 1) << 2));
+      // As in `walk`: a longer prefix may still be one edit away.
+      if (distance === 2 && min <= 1) this.push(1, weight, WALK, child, state);
     } else if (min <= cap) {
-      this.frontier.push(index.maxWeight(child), WALK, child, band.packStepped() | ((end + 1) << STATE_BITS));
+      this.push(min > 1 ? 2 : 1, weight, WALK, child, state | ((target - 1) << TARGET_SHIFT));
     }
+  }
+
+  /** Queues an item in the frontier of the smallest distance anything below it can have. */
+  private push(distance: number, score: number, kind: number, ref: number, info: number): void {
+    (distance <= 1 ? this.near : this.far).push(score, kind, ref, info);
   }
 
   /** Whether an entry may be returned: not answered already, not an exact match, accepted. */
