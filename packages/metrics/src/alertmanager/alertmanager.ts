@@ -25,6 +25,7 @@ import {
   type FetchLike,
   type NotifiedAlert,
   postWebhook,
+  type SendResult,
   sortAlerts,
   type WebhookMessage,
 } from './webhook.js';
@@ -133,6 +134,7 @@ export class Alertmanager implements AlertSink {
   private lastMaintenance = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private readonly startedAt: number;
 
   constructor(options: AlertmanagerOptions) {
     this.config = options.config;
@@ -140,6 +142,7 @@ export class Alertmanager implements AlertSink {
     this.dispatcher = new Dispatcher(new Route(options.config.route));
     this.inhibitor = new Inhibitor(options.config.inhibitRules);
     this.clock = options.clock ?? systemClock;
+    this.startedAt = this.clock.now();
     this.logger = options.logger ?? createLogger({ level: 'silent' });
     this.fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
     this.externalURL = options.externalURL ?? '';
@@ -334,35 +337,48 @@ export class Alertmanager implements AlertSink {
     d.attempts++;
     const p = postWebhook(d.config, d.message, this.fetchImpl, USER_AGENT).then((result) => {
       d.inFlight = false;
-      const now = this.clock.now();
-      if (result.ok) {
-        this.nflog.log(d.group.key, d.integration, d.firing, d.resolved, now);
-        this.recordNotification(d, now, 'sent');
-        this.finishDelivery(d, true);
-        return;
-      }
-      const backoff = Math.min(
-        this.retry.initialMs * this.retry.multiplier ** (d.attempts - 1),
-        this.retry.maxMs,
-      );
-      if (result.retry && now + backoff < d.deadline) {
-        d.nextAttemptAt = now + backoff;
-        this.logger.warn(
-          { receiver: d.integration, groupKey: d.group.key, attempt: d.attempts, error: result.error },
-          'alertmanager: notify attempt failed, retrying',
+      try {
+        this.settle(d, result);
+      } catch (error) {
+        // Bookkeeping failed (e.g. the disk is full): never leave the group busy forever.
+        this.logger.error(
+          { err: error, groupKey: d.group.key },
+          'alertmanager: recording a notification failed',
         );
-        this.schedule();
-        return;
+        if (this.deliveries.has(d)) this.finishDelivery(d, false);
       }
-      this.logger.error(
-        { receiver: d.integration, groupKey: d.group.key, attempts: d.attempts, error: result.error },
-        'alertmanager: notify failed',
-      );
-      this.recordNotification(d, now, 'failed', result.error);
-      this.finishDelivery(d, false);
     });
     this.inFlight.add(p);
     return p.finally(() => this.inFlight.delete(p));
+  }
+
+  private settle(d: Delivery, result: SendResult): void {
+    const now = this.clock.now();
+    if (result.ok) {
+      this.nflog.log(d.group.key, d.integration, d.firing, d.resolved, now);
+      this.recordNotification(d, now, 'sent');
+      this.finishDelivery(d, true);
+      return;
+    }
+    const backoff = Math.min(
+      this.retry.initialMs * this.retry.multiplier ** (d.attempts - 1),
+      this.retry.maxMs,
+    );
+    if (result.retry && now + backoff < d.deadline) {
+      d.nextAttemptAt = now + backoff;
+      this.logger.warn(
+        { receiver: d.integration, groupKey: d.group.key, attempt: d.attempts, error: result.error },
+        'alertmanager: notify attempt failed, retrying',
+      );
+      this.schedule();
+      return;
+    }
+    this.logger.error(
+      { receiver: d.integration, groupKey: d.group.key, attempts: d.attempts, error: result.error },
+      'alertmanager: notify failed',
+    );
+    this.recordNotification(d, now, 'failed', result.error);
+    this.finishDelivery(d, false);
   }
 
   private finishDelivery(d: Delivery, ok: boolean): void {
@@ -551,6 +567,11 @@ export class Alertmanager implements AlertSink {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** The configuration as loaded (secrets redacted) and when this notifier started. */
+  get info(): { original: string; startedAt: number } {
+    return { original: this.config.original ?? '', startedAt: this.startedAt };
   }
 
   get receiverNames(): string[] {

@@ -148,6 +148,24 @@ export async function alertmanagerApi(app: FastifyInstance, options: Alertmanage
       }));
   });
 
+  // Alertmanager's status, which Grafana's Alertmanager data source probes.
+  app.get('/api/v2/status', read(), async (request) => {
+    const { original, startedAt } = am(request).info;
+    return {
+      cluster: { name: '', peers: [], status: 'disabled' },
+      config: { original },
+      uptime: formatTime(startedAt),
+      versionInfo: {
+        branch: 'main',
+        buildDate: '',
+        buildUser: 'parley',
+        goVersion: 'n/a (Parley notifier, TypeScript)',
+        revision: 'parley',
+        version: '0.28.0',
+      },
+    };
+  });
+
   app.get('/api/v2/receivers', read(), async (request) =>
     am(request).receiverNames.map((name) => ({ name })),
   );

@@ -4,7 +4,7 @@
  * and the reason, and an unknown key or an unsupported Alertmanager feature is an error rather
  * than silently ignored, so a file that loads here means what it says.
  */
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, stringify } from 'yaml';
 import { parseDuration } from '../promql/lexical.js';
 import { LABEL_NAME } from './fingerprint.js';
 import { type Matcher, MatcherSyntaxError, parseMatcher, parseMatchers, sortMatchers } from './matchers.js';
@@ -14,6 +14,8 @@ export interface AlertmanagerConfig {
   route: RouteConfig;
   inhibitRules: InhibitRuleConfig[];
   receivers: ReceiverConfig[];
+  /** The file as loaded, credentials replaced by `<secret>` (served by `GET /api/v2/status`). */
+  original?: string;
 }
 
 export interface RouteConfig {
@@ -106,7 +108,17 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
   };
   const root = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (root === null || root === undefined) fail([], 'the file is empty');
-  return validateConfig(root, fail);
+  return { ...validateConfig(root, fail), original: stringify(redact(root)) };
+}
+
+const SECRET_KEYS = new Set(['credentials', 'password']);
+
+function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k) ? '<secret>' : redact(v)]),
+  );
 }
 
 function pathString(path: Path): string {

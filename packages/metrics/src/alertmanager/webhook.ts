@@ -120,8 +120,7 @@ export async function postWebhook(
     const reason = e.name === 'TimeoutError' ? `timed out after ${config.timeoutMs} ms` : describe(e);
     return { ok: false, retry: true, error: reason };
   }
-  // Drain the body so the connection can be reused; its content is only kept for an error report.
-  const body = await response.text().catch(() => '');
+  const body = await readBounded(response, 4096);
   if (response.ok) return { ok: true, retry: false, status: response.status };
   const retry = response.status >= 500 || response.status === 429;
   return {
@@ -130,6 +129,27 @@ export async function postWebhook(
     status: response.status,
     error: `unexpected status code ${response.status}${body ? `: ${body.slice(0, 200)}` : ''}`,
   };
+}
+
+/** The start of the body, for an error report; the rest is discarded unread so a huge answer costs nothing. */
+async function readBounded(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // A body cut off mid-way does not change the status the receiver answered.
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).toString('utf8', 0, Math.min(size, limit));
 }
 
 function describe(error: Error): string {

@@ -81,6 +81,7 @@ describe('Alertmanager API v2', () => {
       'POST /api/v2/alerts': 'metrics:write',
       'GET /api/v2/alerts': 'metrics:read',
       'GET /api/v2/alerts/groups': 'metrics:read',
+      'GET /api/v2/status': 'metrics:read',
       'GET /api/v2/receivers': 'metrics:read',
       'GET /api/v2/silences': 'metrics:read',
       'POST /api/v2/silences': 'metrics:write',
@@ -261,6 +262,20 @@ describe('Alertmanager API v2', () => {
     ).json() as object[];
     expect(filtered).toHaveLength(2);
     expect((await get(`/api/v2/silences?filter=${encodeURIComponent('team="x"')}`)).json()).toEqual([]);
+  });
+
+  it("serves Alertmanager's status with the loaded configuration, credentials redacted", async () => {
+    const yaml = `${YAML.replace('url: $URL/team', 'url: $URL/team, http_config: { authorization: { credentials: hunter2 } }')}`;
+    am.applyConfig(parseAlertmanagerConfig(yaml.replaceAll('$URL', receiver.url), 'am.yml'));
+    const status = (await get('/api/v2/status')).json() as {
+      config: { original: string };
+      cluster: object;
+      uptime: string;
+    };
+    expect(status.cluster).toEqual({ name: '', peers: [], status: 'disabled' });
+    expect(status.uptime).toBe('2026-01-01T00:00:00Z');
+    expect(status.config.original).toContain('credentials: <secret>');
+    expect(status.config.original).not.toContain('hunter2');
   });
 
   it('serves the history by time range, kind, matchers and limit', async () => {

@@ -1,4 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Alertmanager } from '../../src/alertmanager/alertmanager.js';
+import { parseAlertmanagerConfig } from '../../src/alertmanager/config.js';
 import { Harness, iso, T0 } from './harness.js';
 import { WebhookReceiver } from './receiver.js';
 
@@ -184,6 +186,63 @@ receivers:
       'pager 1',
       'pager 1',
       'tickets 3',
+    ]);
+  });
+});
+
+describe('Alertmanager on real timers and reloads', () => {
+  let receiver: WebhookReceiver;
+  beforeEach(async () => {
+    receiver = await new WebhookReceiver().start();
+  });
+  afterEach(async () => {
+    await receiver.stop();
+  });
+
+  it('start() flushes on its own at group_wait and retries on timers; close() stops it', async () => {
+    const am = new Alertmanager({
+      config: parseAlertmanagerConfig(
+        BASIC.replace('group_wait: 30s', 'group_wait: 200ms').replace('$URL', receiver.url),
+        'am.yml',
+      ),
+      retry: { initialMs: 50 },
+    });
+    receiver.statuses = [503];
+    am.start();
+    const started = Date.now();
+    am.send([{ labels: { alertname: 'Live' }, annotations: {}, startsAt: new Date().toISOString() }]);
+    await receiver.waitFor(2, 3000);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(200);
+    expect(elapsed).toBeLessThan(2000);
+    // The receiver counts the request before the notifier has read the answer.
+    await vi.waitFor(() =>
+      expect(am.history({ kinds: ['notification'] })).toMatchObject([{ outcome: 'sent', attempts: 2 }]),
+    );
+    await am.close();
+  });
+
+  it('applyConfig re-routes current alerts; the notification log keeps them from being re-sent', async () => {
+    const h = new Harness(receiver, BASIC);
+    h.fire({ alertname: 'A', team: 'db' });
+    await h.at(0);
+    await h.at(30_000);
+    h.am.applyConfig(
+      parseAlertmanagerConfig(
+        `${BASIC.replace('receivers:', '  routes:\n    - matchers: [team="db"]\n      receiver: db\nreceivers:')}  - name: db\n    webhook_configs: [{ url: ${receiver.url}/db }]\n`.replaceAll(
+          '$URL',
+          receiver.url,
+        ),
+        'am.yml',
+      ),
+    );
+    h.fire({ alertname: 'A', team: 'web' });
+    await h.run(2 * 60_000, 30_000);
+    // The db alert now belongs to a new route and receiver: new group key, so it is notified there.
+    expect(h.timeline).toEqual([
+      '30s /team firing A:firing',
+      '1m /db firing A:firing',
+      '1m /team firing A:firing',
     ]);
   });
 });
