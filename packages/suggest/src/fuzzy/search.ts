@@ -204,8 +204,9 @@ export class TypoSearch {
       const from = end - 1 - maxEdits;
       const window = (1 << (2 * maxEdits + 2)) - 1;
       const chars = band.chars;
+      const nodeChar = index.nodeChar;
       for (let child = first; child < last; child++) {
-        if ((chars.bits(nodes[child * NODE_STRIDE + NODE_SHAPE]! >>> 16, from) & window) !== 0)
+        if ((chars.bits(nodeChar[child]!, from) & window) !== 0)
           this.tryChild(index, request, child, end, before, cap, target);
       }
       return;
@@ -224,7 +225,7 @@ export class TypoSearch {
     cap: number,
     target: number,
   ): void {
-    const c = index.arrays.nodes[child * NODE_STRIDE + NODE_SHAPE]! >>> 16;
+    const c = index.nodeChar[child]!;
     if (end === 0 && !request.policy.firstLetterTypo && c !== this.first) return;
     if (--this.budget < 0) return;
     const band = this.band;

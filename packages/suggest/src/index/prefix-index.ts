@@ -18,6 +18,11 @@ export class PrefixIndex {
    * read instead of a walk through the top-k list or the node's entries.
    */
   readonly nodeMax: Float32Array;
+  /**
+   * Each node's first character again, packed: scanning a node's children for the characters the
+   * query holds then reads a line or two instead of every child's 16-byte record.
+   */
+  readonly nodeChar: Uint16Array;
   private readonly heap = new MaxHeap();
 
   /** Takes the arrays over: the maximum word of every node record is (re)computed here. */
@@ -26,6 +31,9 @@ export class PrefixIndex {
     const { nodes } = arrays;
     this.nodeMax = new Float32Array(nodes.buffer, nodes.byteOffset, nodes.length);
     fillMaxima(arrays, this.nodeMax);
+    this.nodeChar = new Uint16Array(arrays.nodeLo.length);
+    for (let node = 0; node < this.nodeChar.length; node++)
+      this.nodeChar[node] = nodes[node * NODE_STRIDE + NODE_SHAPE]! >>> 16;
   }
 
   /** Number of distinct entries. */
@@ -198,6 +206,7 @@ export class PrefixIndex {
       a.nodes,
       a.topStart,
       a.topIds,
+      this.nodeChar,
     ]) {
       bytes += array.byteLength;
     }
