@@ -2,7 +2,7 @@ import { conversationConfigSpec, llmConfigSpec, salesConfigSpec } from '@parley/
 import { flagsConfigSpec } from '@parley/flags';
 import { iamConfigSpec } from '@parley/iam';
 import { type ConfigOf, env, loadConfig } from '@parley/kit';
-import { metricsConfigSpec } from '@parley/metrics';
+import { alertingConfigSpec, metricsConfigSpec } from '@parley/metrics';
 import { suggestConfigSpec } from '@parley/suggest';
 import { MODULE_NAMES } from './modules/index.js';
 import { platformFlagsConfigSpec } from './platform-flags.js';
@@ -66,6 +66,7 @@ export const serverConfigSpec = {
   ...flagsConfigSpec,
   ...platformFlagsConfigSpec,
   ...metricsConfigSpec,
+  ...alertingConfigSpec,
   ...suggestConfigSpec,
 };
 

@@ -231,6 +231,7 @@ const MATRIX: Record<string, Entry> = {
   },
   ...flagsRows(),
   ...metricsRows(),
+  ...alertingRows(),
   ...conversationRows(),
 };
 
@@ -858,6 +859,64 @@ function metricsRows(): Record<string, Entry> {
       },
     }),
     expect: admin(200),
+  };
+  return rows;
+}
+
+/**
+ * Rules, alerts and the notifier belong to the operators' tenant (PARLEY_METRICS_PLATFORM_TENANT,
+ * which neither acme nor globex is here): other tenants read an empty rule set, and the notifier
+ * answers them 404, after the permission check (metrics:read, metrics:write).
+ */
+function alertingRows(): Record<string, Entry> {
+  const read = { admin: 200, analyst: 200, guest: 403, anonymous: 401, otherTenant: 200 };
+  const notifierRead = { admin: 404, analyst: 404, guest: 403, anonymous: 401, otherTenant: 404 };
+  const notifierWrite = { admin: 404, analyst: 403, guest: 403, anonymous: 401, otherTenant: 404 };
+  const rows: Record<string, Entry> = {
+    'GET /api/v1/rules': { request: (ctx) => ({ url: '/api/v1/rules', headers: ctx.auth }), expect: read },
+    'GET /api/v1/alerts': { request: (ctx) => ({ url: '/api/v1/alerts', headers: ctx.auth }), expect: read },
+  };
+  for (const path of [
+    '/api/v2/alerts',
+    '/api/v2/alerts/groups',
+    '/api/v2/status',
+    '/api/v2/receivers',
+    '/api/v2/silences',
+    '/api/v2/history',
+  ])
+    rows[`GET ${path}`] = { request: (ctx) => ({ url: path, headers: ctx.auth }), expect: notifierRead };
+  const silence = '01900000-0000-7000-8000-0000000000aa';
+  rows['GET /api/v2/silence/:silenceID'] = {
+    request: (ctx) => ({ url: `/api/v2/silence/${silence}`, headers: ctx.auth }),
+    expect: notifierRead,
+  };
+  rows['DELETE /api/v2/silence/:silenceID'] = {
+    request: (ctx) => ({ method: 'DELETE', url: `/api/v2/silence/${silence}`, headers: ctx.auth }),
+    expect: notifierWrite,
+  };
+  rows['POST /api/v2/alerts'] = {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/api/v2/alerts',
+      headers: ctx.auth,
+      payload: [{ labels: { alertname: 'MatrixTest', caller: ctx.unique } }],
+    }),
+    expect: notifierWrite,
+  };
+  rows['POST /api/v2/silences'] = {
+    request: (ctx) => ({
+      method: 'POST',
+      url: '/api/v2/silences',
+      headers: ctx.auth,
+      payload: {
+        matchers: [{ name: 'alertname', value: 'MatrixTest', isRegex: false }],
+        startsAt: new Date().toISOString(),
+        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+        createdBy: ctx.unique,
+        comment: 'access matrix',
+      },
+    }),
+    expect: notifierWrite,
   };
   return rows;
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { findTenant } from '@parley/iam';
 import { metricsApi, type ScrapeConfig, Scraper, Storage } from '@parley/metrics';
 import type { FastifyInstance } from 'fastify';
+import { openAlerting } from './metrics-alerting.js';
 import type { ModuleFactory } from './module.js';
 
 /**
@@ -22,6 +23,11 @@ const MAINTENANCE_INTERVAL_MS = 60_000;
  * data, in PLATFORM_METRICS. The users of one tenant, the operators' tenant named by
  * PARLEY_METRICS_PLATFORM_TENANT, query it (and write to it) as their own metrics; every other
  * tenant only ever reaches its own database.
+ *
+ * Alerting runs on the same platform database: Parley's objectives (or PARLEY_METRICS_RULE_FILES)
+ * evaluated by the rule manager, notified by the built-in Alertmanager. The rules, alerts,
+ * silences and history are the operators' too: other tenants see an empty rule set and no
+ * notifier (404), since platform alerts describe every tenant's traffic.
  */
 export const openMetricsModule: ModuleFactory = async ({ config, database, dataDir, clock, logger }) => {
   // The operators' tenant may be created after the server starts: looked up until it exists.
@@ -36,6 +42,7 @@ export const openMetricsModule: ModuleFactory = async ({ config, database, dataD
     retention: { rawMs: config.PARLEY_METRICS_RETENTION },
   });
   const stopMaintenance = storage.startMaintenance(MAINTENANCE_INTERVAL_MS, () => clock.now());
+  const alerting = openAlerting({ config, db: storage.tenant(PLATFORM_METRICS), dataDir, clock, logger });
 
   // The server answers its own scrape in-process: no listening address needed, no socket.
   let host: FastifyInstance | undefined;
@@ -53,7 +60,8 @@ export const openMetricsModule: ModuleFactory = async ({ config, database, dataD
       host.inject({ method: 'GET', url: '/metrics', headers: init.headers }),
       timedOut,
     ]);
-    return new Response(res.body, {
+    // The rule groups' own metrics (Prometheus's prometheus_rule_group_*) ride along with the scrape.
+    return new Response(`${res.body}${res.body.endsWith('\n') ? '' : '\n'}${alerting.rules.exposition()}`, {
       status: res.statusCode,
       headers: { 'content-type': String(res.headers['content-type'] ?? 'text/plain') },
     });
@@ -89,10 +97,15 @@ export const openMetricsModule: ModuleFactory = async ({ config, database, dataD
           return tenantId === platformTenantId ? PLATFORM_METRICS : tenantId;
         },
       });
+      await alerting.register(
+        app,
+        (request) => platformTenantId !== undefined && request.principal?.tenantId === platformTenantId,
+      );
     },
     async close() {
       clearInterval(timer);
       stopMaintenance();
+      await alerting.close();
       await inFlight;
       storage.close();
     },

@@ -7,7 +7,7 @@ export {
   RESOLVED_RETENTION_MS,
 } from './alerting.js';
 export { type RulesApiOptions, rulesApi } from './api.js';
-export { rulesConfigSpec } from './config.js';
+export { alertingConfigSpec } from './config.js';
 export {
   type AlertingRuleConfig,
   formatProblem,

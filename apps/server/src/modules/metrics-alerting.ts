@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Clock, Logger } from '@parley/kit';
+import {
+  Alertmanager,
+  type AlertmanagerConfig,
+  alertmanagerApi,
+  parseAlertmanagerConfig,
+  RuleManager,
+  rulesApi,
+  type Tsdb,
+} from '@parley/metrics';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ServerConfig } from '../config.js';
+
+/** Parley's objectives and the notifier's default configuration, shipped with the server. */
+export const DEFAULT_RULE_FILE = fileURLToPath(
+  new URL('../../alerting/objectives.rules.yml', import.meta.url),
+);
+export const DEFAULT_ALERTMANAGER_CONFIG = fileURLToPath(
+  new URL('../../alerting/alertmanager.yml', import.meta.url),
+);
+
+export interface Alerting {
+  rules: RuleManager;
+  alertmanager: Alertmanager;
+  /** Re-reads rule files and the notifier configuration; a bad file keeps the running ones. */
+  reload(): void;
+  /** Mounts the rules/alerts API and the notifier's API for the callers `serves` accepts. */
+  register(app: FastifyInstance, serves: (request: FastifyRequest) => boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+function ruleFiles(config: ServerConfig): string[] {
+  const listed = config.PARLEY_METRICS_RULE_FILES.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  return listed.length > 0 ? listed : [DEFAULT_RULE_FILE];
+}
+
+function notifierConfig(config: ServerConfig): AlertmanagerConfig {
+  const file = config.PARLEY_ALERTMANAGER_CONFIG || DEFAULT_ALERTMANAGER_CONFIG;
+  return parseAlertmanagerConfig(readFileSync(file, 'utf8'), file);
+}
+
+/**
+ * Alerting on the platform's metrics: the rule evaluator (Prometheus rule files, evaluated on
+ * `db`) sends its alerts to the built-in notifier (an Alertmanager). Invalid rule files or an
+ * invalid notifier configuration stop the start-up with every problem listed; on a reload
+ * (SIGHUP, or a rule file changing) they are logged and the running configuration stays.
+ */
+export function openAlerting(options: {
+  config: ServerConfig;
+  db: Tsdb;
+  dataDir: string;
+  clock: Clock;
+  logger: Logger;
+}): Alerting {
+  const { config, db, clock, logger } = options;
+  const externalURL = config.PARLEY_METRICS_EXTERNAL_URL;
+  const alertmanager = new Alertmanager({
+    config: notifierConfig(config),
+    dataDir: join(options.dataDir, 'alertmanager'),
+    clock,
+    logger,
+    externalURL,
+  });
+  const rules = new RuleManager({
+    db,
+    files: ruleFiles(config),
+    clock,
+    sink: alertmanager,
+    evaluationIntervalMs: config.PARLEY_METRICS_EVALUATION_INTERVAL,
+    resendDelayMs: config.PARLEY_METRICS_ALERT_RESEND_DELAY,
+    externalURL,
+    onError: (group, rule, error) =>
+      logger.warn({ group: group.name, rule: rule.name, err: error }, 'evaluating rule failed'),
+  });
+  rules.reload();
+  rules.start();
+  alertmanager.start();
+
+  const reload = () => {
+    try {
+      rules.reload();
+      alertmanager.applyConfig(notifierConfig(config));
+      logger.info('alerting configuration reloaded');
+    } catch (error) {
+      logger.error({ err: error }, 'alerting reload failed; the running configuration stays');
+    }
+  };
+  rules.watchFiles((error) =>
+    logger.error({ err: error }, 'rule file reload failed; the running rules stay'),
+  );
+  process.on('SIGHUP', reload);
+
+  return {
+    rules,
+    alertmanager,
+    reload,
+    async register(app, serves) {
+      await app.register(rulesApi, { resolveRules: (request) => (serves(request) ? rules : undefined) });
+      await app.register(alertmanagerApi, {
+        alertmanager: (request) => (serves(request) ? alertmanager : undefined),
+      });
+    },
+    async close() {
+      process.off('SIGHUP', reload);
+      rules.stop();
+      await alertmanager.close();
+    },
+  };
+}
