@@ -239,6 +239,20 @@ export class TypoSearch {
       // As in `walk`: a longer prefix may still be one edit away.
       if (distance === 2 && min <= 1) this.push(1, weight, WALK, child, state);
     } else if (min <= cap) {
+      // Look one label character ahead: most children queued here would die on it, after a pop,
+      // a read of their record and one of their label. Children with a one-character edge have
+      // nothing to look at (their next characters are their own children's).
+      if ((index.arrays.nodes[child * NODE_STRIDE + NODE_SHAPE]! & 0xffff) > end + 1) {
+        if (--this.budget < 0) return;
+        const { maxEdits, policy } = request;
+        const parent = band.pack();
+        band.advance();
+        const ahead = band.step(end + 1, index.nodeNext[child]!, c);
+        const alive =
+          band.distance <= target || ahead <= Math.min(target, end + 2 <= policy.oneEditFrom ? 1 : maxEdits);
+        band.load(parent);
+        if (!alive) return;
+      }
       this.push(min > 1 ? 2 : 1, weight, WALK, child, state | ((target - 1) << TARGET_SHIFT));
     }
   }

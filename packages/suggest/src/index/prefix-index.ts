@@ -23,6 +23,12 @@ export class PrefixIndex {
    * query holds then reads a line or two instead of every child's 16-byte record.
    */
   readonly nodeChar: Uint16Array;
+  /**
+   * Each node's second label character, when its edge is longer than one (else 0): the typo
+   * search looks one character ahead before queuing a child, and most children it would queue die
+   * right there.
+   */
+  readonly nodeNext: Uint16Array;
   private readonly heap = new MaxHeap();
 
   /** Takes the arrays over: the maximum word of every node record is (re)computed here. */
@@ -31,9 +37,18 @@ export class PrefixIndex {
     const { nodes } = arrays;
     this.nodeMax = new Float32Array(nodes.buffer, nodes.byteOffset, nodes.length);
     fillMaxima(arrays, this.nodeMax);
-    this.nodeChar = new Uint16Array(arrays.nodeLo.length);
-    for (let node = 0; node < this.nodeChar.length; node++)
-      this.nodeChar[node] = nodes[node * NODE_STRIDE + NODE_SHAPE]! >>> 16;
+    const count = arrays.nodeLo.length;
+    this.nodeChar = new Uint16Array(count);
+    this.nodeNext = new Uint16Array(count);
+    for (let node = 0; node < count; node++) {
+      this.nodeChar[node] = this.char(node);
+      const start = this.depth(node);
+      for (let child = this.firstChild(node); child < this.firstChild(node + 1); child++) {
+        if (this.depth(child) > start + 1) {
+          this.nodeNext[child] = arrays.keyChars[nodes[child * NODE_STRIDE + NODE_LABEL]! + start + 1]!;
+        }
+      }
+    }
   }
 
   /** Number of distinct entries. */
@@ -207,6 +222,7 @@ export class PrefixIndex {
       a.topStart,
       a.topIds,
       this.nodeChar,
+      this.nodeNext,
     ]) {
       bytes += array.byteLength;
     }
