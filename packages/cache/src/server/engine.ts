@@ -85,9 +85,16 @@ export class CacheEngine {
   private inTransaction = false;
   private transactionOpen = false;
   private transactionDb = 0;
-  /** Clients blocked per `${db}\0${key}`, in arrival order. */
-  private readonly blockedOn = new Map<string, Client[]>();
-  private readonly readyKeys = new Set<string>();
+  /**
+   * Clients blocked per key, one map per database index, in arrival order (db->blocking_keys).
+   * Keyed by the key itself, so the write path's check reuses the key string's cached hash
+   * instead of building a `${db}\0${key}` string per write while anyone is blocked.
+   */
+  private readonly blockedOn: Map<string, Client[]>[];
+  /** Keys pushed to while clients wait on them, in order (server.ready_keys)... */
+  private readyList: [db: number, key: string][] = [];
+  /** ...and the same per database index, so a key is listed once (db->ready_keys). */
+  private readonly readyKeys: Set<string>[];
   private serving = false;
   private reblockDeadline: number | null = null;
   private readonly watchers = new Map<string, Set<Client>>();
@@ -122,6 +129,8 @@ export class CacheEngine {
     const count = this.config.number('databases');
     const events = { expired: (db: Database, key: string, value: Value) => this.expired(db, key, value) };
     this.dbs = Array.from({ length: count }, (_, i) => new Database(i, this.clock, events));
+    this.blockedOn = this.dbs.map(() => new Map());
+    this.readyKeys = this.dbs.map(() => new Set());
     for (const spec of commandTable) {
       this.commands.set(spec.name, spec);
       this.commands.set(spec.name.toUpperCase(), spec);
@@ -198,7 +207,7 @@ export class CacheEngine {
     }
     c.lastCommand = spec.name;
     this.call(c, spec, argv);
-    if (this.readyKeys.size > 0) this.serveReadyKeys();
+    if (this.readyList.length > 0) this.serveReadyKeys();
   }
 
   /** An error that also aborts a surrounding MULTI (flagTransaction). */
@@ -262,9 +271,12 @@ export class CacheEngine {
   changed(db: Database, key: string, event: string, klass: NotifyClass): void {
     this.dirty++;
     if (this.watchers.size > 0) this.touchWatchedKey(db, key);
-    if (this.blockedOn.size > 0) {
-      const id = `${db.id}\0${key}`;
-      if (this.blockedOn.has(id)) this.readyKeys.add(id);
+    if (this.blockedClients > 0 && this.blockedOn[db.id]!.has(key)) {
+      const ready = this.readyKeys[db.id]!;
+      if (!ready.has(key)) {
+        ready.add(key);
+        this.readyList.push([db.id, key]);
+      }
     }
     if (this.notifyFlags !== 0) this.notify(klass, event, key, db.id);
   }
@@ -392,11 +404,11 @@ export class CacheEngine {
     }
     c.blocked = state;
     this.blockedClients++;
+    const blockedOn = this.blockedOn[c.db.id]!;
     for (const key of keys) {
-      const id = `${c.db.id}\0${key}`;
-      const queue = this.blockedOn.get(id);
+      const queue = blockedOn.get(key);
       if (queue) queue.push(c);
-      else this.blockedOn.set(id, [c]);
+      else blockedOn.set(key, [c]);
     }
   }
 
@@ -404,13 +416,13 @@ export class CacheEngine {
     const state = c.blocked;
     if (!state) return;
     if (state.timer) clearTimeout(state.timer);
+    const blockedOn = this.blockedOn[state.db.id]!;
     for (const key of state.keys) {
-      const id = `${state.db.id}\0${key}`;
-      const queue = this.blockedOn.get(id);
+      const queue = blockedOn.get(key);
       if (!queue) continue;
       const at = queue.indexOf(c);
       if (at >= 0) queue.splice(at, 1);
-      if (queue.length === 0) this.blockedOn.delete(id);
+      if (queue.length === 0) blockedOn.delete(key);
     }
     c.blocked = null;
     this.blockedClients--;
@@ -427,11 +439,12 @@ export class CacheEngine {
     if (this.serving) return;
     this.serving = true;
     try {
-      while (this.readyKeys.size > 0) {
-        const ready = [...this.readyKeys];
-        this.readyKeys.clear();
-        for (const id of ready) {
-          const queue = this.blockedOn.get(id);
+      while (this.readyList.length > 0) {
+        const ready = this.readyList;
+        this.readyList = [];
+        for (const [id, key] of ready) {
+          this.readyKeys[id]!.delete(key);
+          const queue = this.blockedOn[id]!.get(key);
           if (!queue) continue;
           for (const client of [...queue]) {
             const state = client.blocked;
@@ -529,7 +542,7 @@ export class CacheEngine {
 
   /** Serves clients blocked on keys that became ready (after in-process calls, and from cron). */
   serveReadyKeysIfAny(): void {
-    if (this.readyKeys.size > 0) this.serveReadyKeys();
+    if (this.readyList.length > 0) this.serveReadyKeys();
     this.flushPending();
   }
 
