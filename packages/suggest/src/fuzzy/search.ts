@@ -231,29 +231,32 @@ export class TypoSearch {
     const band = this.band;
     const min = band.step(end, c, before);
     const distance = band.distance;
-    const weight = index.nodeMax[child * NODE_STRIDE + NODE_MAX]!;
-    const state = band.packStepped() | ((end + 1) << STATE_BITS);
+    // The child's record (its weight) is read only for a child that gets queued: most do not.
     if (distance <= target) {
       if (distance === 0) return;
+      const weight = index.nodeMax[child * NODE_STRIDE + NODE_MAX]!;
       this.push(distance, weight, SUBTREE, child, distance | ((end + 1) << 2));
       // As in `walk`: a longer prefix may still be one edit away.
-      if (distance === 2 && min <= 1) this.push(1, weight, WALK, child, state);
+      if (distance === 2 && min <= 1)
+        this.push(1, weight, WALK, child, band.packStepped() | ((end + 1) << STATE_BITS));
     } else if (min <= cap) {
+      const state = band.packStepped() | ((end + 1) << STATE_BITS) | ((target - 1) << TARGET_SHIFT);
       // Look one label character ahead: most children queued here would die on it, after a pop,
       // a read of their record and one of their label. Children with a one-character edge have
       // nothing to look at (their next characters are their own children's).
-      if ((index.arrays.nodes[child * NODE_STRIDE + NODE_SHAPE]! & 0xffff) > end + 1) {
+      const next = index.nodeNext[child]!;
+      if (next !== 0) {
         if (--this.budget < 0) return;
         const { maxEdits, policy } = request;
         const parent = band.pack();
         band.advance();
-        const ahead = band.step(end + 1, index.nodeNext[child]!, c);
+        const ahead = band.step(end + 1, next, c);
         const alive =
           band.distance <= target || ahead <= Math.min(target, end + 2 <= policy.oneEditFrom ? 1 : maxEdits);
         band.load(parent);
         if (!alive) return;
       }
-      this.push(min > 1 ? 2 : 1, weight, WALK, child, state | ((target - 1) << TARGET_SHIFT));
+      this.push(min > 1 ? 2 : 1, index.nodeMax[child * NODE_STRIDE + NODE_MAX]!, WALK, child, state);
     }
   }
 

@@ -24,9 +24,9 @@ export class PrefixIndex {
    */
   readonly nodeChar: Uint16Array;
   /**
-   * Each node's second label character, when its edge is longer than one (else 0): the typo
-   * search looks one character ahead before queuing a child, and most children it would queue die
-   * right there.
+   * Each node's second label character, when its edge is longer than one (else 0; a 0 character
+   * there reads as none, which only skips a shortcut): the typo search looks one character ahead
+   * before queuing a child, and most children it would queue die right there.
    */
   readonly nodeNext: Uint16Array;
   private readonly heap = new MaxHeap();
