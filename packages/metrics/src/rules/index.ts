@@ -1,4 +1,5 @@
 /** Alerting and recording rules: Prometheus rule files evaluated against a database. */
+export type { AlertSink, PostableAlert } from '../alerting/alert.js';
 export {
   type Alert,
   type AlertContext,
