@@ -152,7 +152,7 @@ receivers:
       labels: { alertname: 'ParleyApiLatencyHigh', severity: 'page', objective: 'latency' },
       annotations: {
         summary: expect.stringMatching(/^API p95 latency is \d+(\.\d+)?m?s, above the 500ms objective$/),
-        runbook_url: 'docs/operations/alerts.md#parleyapilatencyhigh',
+        runbook_url: 'docs/runbooks/alerts.md#parleyapilatencyhigh',
       },
       endsAt: '0001-01-01T00:00:00Z',
       generatorURL: expect.stringContaining('/graph?g0.expr=parley%3Ahttp_request_duration_seconds%3Ap95_5m'),
