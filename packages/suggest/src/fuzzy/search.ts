@@ -80,6 +80,18 @@ export class TypoSearch {
   private budget = 0;
   /** The query's first character (for the first-letter policy). */
   private first = 0;
+  /**
+   * Nodes met while a node of the two-edit frontier is walked: with both edits spent, all that can
+   * follow is the query's own characters, so such a walk is a few short descents, run to the end
+   * at once on this stack (node, weight bound, info) rather than node by node through the frontier.
+   * What they match still waits in the frontier, in weight order.
+   */
+  private spent = new Int32Array(256);
+  private spentInfo = new Int32Array(256);
+  private spentWeight = new Float64Array(256);
+  private spentSize = 0;
+  /** Whether the node being walked came from the two-edit frontier. */
+  private inFar = false;
 
   /** Starts a query's work budget (`policy.maxVisits`). */
   begin(policy: TypoPolicy): void {
@@ -114,7 +126,13 @@ export class TypoSearch {
       const ref = frontier.ref;
       const info = frontier.info;
       if (kind === WALK) {
+        this.inFar = frontier === far;
         this.walk(index, request, ref, score, info);
+        while (this.spentSize > 0 && --this.budget >= 0) {
+          const top = --this.spentSize;
+          this.walk(index, request, this.spent[top]!, this.spentWeight[top]!, this.spentInfo[top]!);
+        }
+        this.spentSize = 0;
       } else if (kind === ENTRY) {
         if (this.fresh(ref, request, found)) {
           found.push({ id: ref, distance: info & 3, matched: info >>> 2 });
@@ -256,8 +274,26 @@ export class TypoSearch {
         band.load(parent);
         if (!alive) return;
       }
-      this.push(min > 1 ? 2 : 1, index.nodeMax[child * NODE_STRIDE + NODE_MAX]!, WALK, child, state);
+      const weight = index.nodeMax[child * NODE_STRIDE + NODE_MAX]!;
+      if (this.inFar) this.pushSpent(child, weight, state);
+      else this.push(min > 1 ? 2 : 1, weight, WALK, child, state);
     }
+  }
+
+  private pushSpent(node: number, weight: number, info: number): void {
+    if (this.spentSize === this.spent.length) {
+      const grow = <T extends Int32Array | Float64Array>(array: T, make: (n: number) => T): T => {
+        const bigger = make(2 * array.length);
+        bigger.set(array);
+        return bigger;
+      };
+      this.spent = grow(this.spent, (n) => new Int32Array(n));
+      this.spentInfo = grow(this.spentInfo, (n) => new Int32Array(n));
+      this.spentWeight = grow(this.spentWeight, (n) => new Float64Array(n));
+    }
+    this.spent[this.spentSize] = node;
+    this.spentInfo[this.spentSize] = info;
+    this.spentWeight[this.spentSize++] = weight;
   }
 
   /** Queues an item in the frontier of the smallest distance anything below it can have. */
