@@ -4,6 +4,7 @@ export * from './conversations/index.js';
 export * from './http/index.js';
 export * from './llm/index.js';
 export * from './narrative/index.js';
+export * from './reports/index.js';
 export * from './semantic/index.js';
 export * from './slots/index.js';
 export * from './tasks/index.js';

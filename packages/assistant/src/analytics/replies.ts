@@ -27,7 +27,7 @@ export const WORKFLOW_TEXT =
   'That is a workflow action (scheduling, sending, automating). It runs as a background task, not as a quick answer; it cannot be started from this question.';
 
 export const REPORT_TEXT =
-  'Reports run as background jobs (CSV and a rendered document). The query below is what the report will contain; start it as a report task.';
+  'Reports run as background jobs: a CSV and an HTML document with charts, attached to the answer. Ask for it in a conversation (POST /v1/conversations) to have it generated; the query below is what it will contain.';
 
 export const NO_DATA_TEXT =
   'There is no sales data for your organisation yet. An administrator can load it (parley seed --sales) or connect the warehouse refresh.';

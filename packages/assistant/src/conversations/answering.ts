@@ -1,5 +1,8 @@
 import type { AnalysisResult } from '../narrative/results.js';
-import type { NarrationTaskData, Submission } from '../tasks/narration-tasks.js';
+import type { ReportTaskData } from '../reports/report-job.js';
+import type { QueryPlan } from '../semantic/plan.js';
+import type { NarrationTaskData } from '../tasks/narration-tasks.js';
+import type { Submission } from '../tasks/task-queue.js';
 
 /**
  * What the conversation service needs from the assistant to answer a question. The sales
@@ -28,6 +31,9 @@ export interface AnswerLike {
   completionTokens?: number;
   table?: unknown;
   chart?: unknown;
+  /** `task_required` with a plan: a report to generate on the reports queue. */
+  kind?: string;
+  plan?: QueryPlan;
   /** The computed numbers behind the text; with a narration queue, a language model re-narrates them. */
   analysis?: AnalysisResult;
 }
@@ -36,4 +42,9 @@ export interface AnswerLike {
 export interface NarrationQueue {
   /** Queues a narration; `id` names the task, so the answer can record it before the task runs. */
   submit(data: NarrationTaskData, options?: { id?: string }): Promise<Submission>;
+}
+
+/** Where report requests go to be generated off the request path (the reports queue). */
+export interface ReportQueue {
+  submit(data: ReportTaskData, options: { id: string; priority?: number }): Promise<Submission>;
 }

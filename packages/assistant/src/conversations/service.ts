@@ -1,8 +1,12 @@
 import type { Readable } from 'node:stream';
 import { type Clock, type Logger, newId, ProblemError, problems } from '@parley/kit';
 import type { AnalysisResult } from '../narrative/results.js';
+import { reportTitle } from '../reports/report-job.js';
+import { reportPriority } from '../reports/report-tasks.js';
+import type { QueryPlan } from '../semantic/plan.js';
+import type { Submission } from '../tasks/task-queue.js';
 import { type Access, accessTo, type Caller, notFound, READ_ALL } from './access.js';
-import type { AnswerLike, AnswerSource, NarrationQueue } from './answering.js';
+import type { AnswerLike, AnswerSource, NarrationQueue, ReportQueue } from './answering.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { FileStore } from './files/file-store.js';
 import { UploadInspector } from './files/inspect.js';
@@ -24,6 +28,8 @@ export interface ConversationServiceOptions {
   answerer: AnswerSource;
   /** With a language model configured: answers are re-narrated by it on the llm queue. */
   narration?: NarrationQueue;
+  /** Report requests are generated on the reports queue and attached to their answer. */
+  reports?: ReportQueue;
   clock: Clock;
   logger: Logger;
   attachments: AttachmentPolicy;
@@ -34,6 +40,8 @@ export interface ExchangeResult {
   conversation: ConversationView;
   question: MessageView | null;
   answer: MessageView;
+  /** The task that will complete the answer (a report being generated): the API answers 202. */
+  task?: { id: string; kind: 'report' };
 }
 
 export interface ConversationWithMessages {
@@ -324,6 +332,8 @@ export class ConversationService {
   ): Promise<Omit<ExchangeResult, 'question'>> {
     const started = this.options.clock.now();
     let outcome: AnswerOutcome | undefined;
+    let task: ExchangeResult['task'];
+    let refusal: Error | undefined;
     try {
       const answer = await this.options.answerer.answer({
         tenantId: caller.tenantId,
@@ -333,6 +343,8 @@ export class ConversationService {
         subject: caller.subject,
       });
       outcome = completed(answer, this.options.clock.now() - started);
+      const reportPlan =
+        answer.kind === 'task_required' && answer.intent === 'report_request' ? answer.plan : undefined;
       if (answer.analysis && this.options.narration)
         outcome = await this.queueNarration(
           caller,
@@ -342,21 +354,102 @@ export class ConversationService {
           answer.analysis,
           outcome,
         );
+      else if (reportPlan && this.options.reports) {
+        const queued = await this.queueReport(
+          caller,
+          conversation.id,
+          answerId,
+          question,
+          reportPlan,
+          outcome,
+        );
+        ({ outcome, task, refusal } = queued);
+      }
     } catch (error) {
       outcome = failed(error, this.options.clock.now() - started);
       if (!(error instanceof ProblemError && error.status < 500))
         this.options.logger.error({ err: error, conversationId: conversation.id }, 'answering failed');
     }
     if (outcome) await this.store.finishAnswer(caller.tenantId, answerId, outcome);
+    // The refused report's answer is stored (failed, with the reason) before the 503.
+    if (refusal) throw refusal;
     const [answer] = await this.store.messages(caller.tenantId, conversation.id, [answerId]);
     const current = await this.store.findConversation(caller.tenantId, conversation.id);
-    return { conversation: current ?? conversation, answer: answer! };
+    return { conversation: current ?? conversation, answer: answer!, ...(task ? { task } : {}) };
+  }
+
+  /**
+   * Stores the answer as pending on a new task (its id under `answer[key].taskId`), then queues the
+   * task. The pending answer is stored first, so a fast worker's result is never overwritten.
+   */
+  private async queueTask(
+    caller: Caller,
+    messageId: string,
+    pending: AnswerOutcome,
+    key: 'narration' | 'report',
+    submit: (taskId: string) => Promise<Submission>,
+  ): Promise<{ taskId: string; queued: 'accepted' | 'saturated' | 'unavailable' }> {
+    const taskId = newId();
+    await this.store.finishAnswer(caller.tenantId, messageId, {
+      ...pending,
+      status: 'pending',
+      answer: { ...pending.answer, [key]: { taskId } },
+    });
+    try {
+      const submission = await submit(taskId);
+      return { taskId, queued: submission.accepted ? 'accepted' : 'saturated' };
+    } catch (error) {
+      this.options.logger.warn({ err: error, queue: key }, 'a task queue is unreachable');
+      return { taskId, queued: 'unavailable' };
+    }
+  }
+
+  /**
+   * Queues a report. Until it is in, the answer is `pending`; the worker attaches the files and
+   * completes it. A saturated or unreachable queue fails the answer and the request (503, Retry-After).
+   */
+  private async queueReport(
+    caller: Caller,
+    conversationId: string,
+    messageId: string,
+    question: string,
+    plan: QueryPlan,
+    outcome: AnswerOutcome,
+  ): Promise<{ outcome?: AnswerOutcome; task?: ExchangeResult['task']; refusal?: Error }> {
+    const pending = {
+      ...outcome,
+      content: `Generating your report “${reportTitle(plan)}”: a CSV and an HTML document will be attached here when it is ready.`,
+    };
+    const data = {
+      tenantId: caller.tenantId,
+      subject: caller.subject,
+      question,
+      plan,
+      target: { conversationId, messageId },
+    };
+    const { taskId, queued } = await this.queueTask(caller, messageId, pending, 'report', (id) =>
+      this.options.reports!.submit(data, { id, priority: reportPriority(data) }),
+    );
+    if (queued === 'accepted') return { task: { id: taskId, kind: 'report' } };
+    const reason =
+      queued === 'saturated'
+        ? 'Too many reports are waiting to be generated; ask again in a minute.'
+        : 'Reports cannot be generated right now; ask again in a minute.';
+    return {
+      outcome: {
+        ...pending,
+        status: 'failed',
+        content: '',
+        error: reason,
+        answer: { ...pending.answer, report: { taskId, state: 'refused' } },
+      },
+      refusal: problems.unavailable(reason, 60),
+    };
   }
 
   /**
    * Queues the language model's narration of an answer. Until it is in, the answer is `pending`
-   * and shows the built-in analyst's text. The pending answer is stored before the task is queued,
-   * so a fast worker's narration is never overwritten: then nothing is left to store (undefined).
+   * and shows the built-in analyst's text; once queued there is nothing left to store (undefined).
    * A saturated or unreachable queue leaves the built-in text as the complete answer (returned).
    */
   private async queueNarration(
@@ -367,29 +460,21 @@ export class ConversationService {
     analysis: AnalysisResult,
     outcome: AnswerOutcome,
   ): Promise<AnswerOutcome | undefined> {
-    const taskId = newId();
-    const narrated = (narration: Record<string, string>): AnswerOutcome => ({
-      ...outcome,
-      answer: { ...outcome.answer, narration },
-    });
-    await this.store.finishAnswer(caller.tenantId, messageId, { ...narrated({ taskId }), status: 'pending' });
     const data = {
       tenantId: caller.tenantId,
       subject: caller.subject,
       request: { question, result: analysis },
       target: { conversationId, messageId },
     };
-    try {
-      const submission = await this.options.narration!.submit(data, { id: taskId });
-      if (submission.accepted) return undefined;
-      return narrated({ skipped: 'the llm queue is saturated; the built-in analyst answered' });
-    } catch (error) {
-      this.options.logger.warn(
-        { err: error, conversationId },
-        'the llm queue is unreachable; built-in answer kept',
-      );
-      return narrated({ skipped: 'the llm queue is unavailable; the built-in analyst answered' });
-    }
+    const { queued } = await this.queueTask(caller, messageId, outcome, 'narration', (id) =>
+      this.options.narration!.submit(data, { id }),
+    );
+    if (queued === 'accepted') return undefined;
+    const skipped =
+      queued === 'saturated'
+        ? 'the llm queue is saturated; the built-in analyst answered'
+        : 'the llm queue is unavailable; the built-in analyst answered';
+    return { ...outcome, answer: { ...outcome.answer, narration: { skipped } } };
   }
 }
 

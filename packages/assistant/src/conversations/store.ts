@@ -267,6 +267,88 @@ export class ConversationStore {
     );
   }
 
+  /** A narration that failed for good or was cancelled: its answer keeps the built-in text and is complete. */
+  async settleNarration({ tenantId, target }: NarrationTaskData, taskId: string): Promise<void> {
+    if (!target) return;
+    await this.settlePending(tenantId, target.messageId, {
+      status: 'complete',
+      patch: {
+        narration: { taskId, skipped: 'the narration did not finish; the built-in analyst answered' },
+      },
+    });
+  }
+
+  /**
+   * A report is in: its files become attachments of the answer, which gets its text and is
+   * complete, in one transaction (the `report` object is merged into the answer's JSON).
+   */
+  async completeReport(
+    tenantId: string,
+    report: {
+      conversationId: string;
+      messageId: string;
+      uploaderId: string;
+      files: {
+        id: string;
+        filename: string;
+        mediaType: string;
+        sizeBytes: number;
+        sha256: string;
+        storageKey: string;
+      }[];
+      content: string;
+      report: Record<string, unknown>;
+      now: Date;
+    },
+  ): Promise<void> {
+    const { conversationId, messageId, uploaderId, now } = report;
+    await this.inTenant(tenantId, async (tx) => {
+      await tx.insert(attachments).values(
+        report.files.map((file) => ({
+          ...file,
+          tenantId,
+          conversationId,
+          messageId,
+          uploaderId,
+          createdAt: now,
+        })),
+      );
+      await tx
+        .update(messages)
+        .set({
+          status: 'complete',
+          content: report.content,
+          answer: sql`coalesce(${messages.answer}, '{}'::jsonb) || ${JSON.stringify({ report: report.report })}::jsonb`,
+        })
+        .where(eq(messages.id, messageId));
+    });
+  }
+
+  /**
+   * Ends an answer still pending on a task that will not deliver (failed for good, cancelled):
+   * `patch` is merged into the answer's JSON. An answer no longer pending is left alone.
+   */
+  async settlePending(
+    tenantId: string,
+    messageId: string,
+    outcome: { status: 'complete' | 'failed'; error?: string; patch?: Record<string, unknown> },
+  ): Promise<void> {
+    await this.inTenant(tenantId, (tx) =>
+      tx
+        .update(messages)
+        .set({
+          status: outcome.status,
+          ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+          ...(outcome.patch
+            ? {
+                answer: sql`coalesce(${messages.answer}, '{}'::jsonb) || ${JSON.stringify(outcome.patch)}::jsonb`,
+              }
+            : {}),
+        })
+        .where(and(eq(messages.id, messageId), eq(messages.status, 'pending'))),
+    );
+  }
+
   /** Full-text search (PostgreSQL FTS, English stemming) over one owner's titles and messages. */
   async search(tenantId: string, ownerId: string, text: string, limit: number): Promise<SearchHit[]> {
     return this.inTenant(tenantId, async (tx) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { ConversationService } from '../conversations/service.js';
+import type { ConversationService, ExchangeResult } from '../conversations/service.js';
 import { auditAccess, auditAnswer, callerOf } from './caller.js';
 import {
   AttachmentIds,
@@ -15,6 +16,12 @@ import {
 } from './conversation-schemas.js';
 
 const READ = { permission: 'conversations:read' } as const;
+
+/** 201 for an answer that is in; 202 and the task's location while a task (a report) completes it. */
+function accepted(reply: FastifyReply, exchange: ExchangeResult | null): FastifyReply {
+  if (!exchange?.task) return reply.code(201);
+  return reply.code(202).header('location', `/v1/tasks/${exchange.task.id}`);
+}
 const WRITE = { permission: 'conversations:write' } as const;
 const tags = ['conversations'];
 
@@ -41,13 +48,14 @@ export function conversationRoutes(service: ConversationService): FastifyPluginA
           ),
           response: {
             201: Type.Object({ conversation: Conversation, exchange: Type.Union([Exchange, Type.Null()]) }),
+            202: Type.Object({ conversation: Conversation, exchange: Exchange }),
           },
         },
       },
       async (request, reply) => {
         const created = await service.create(callerOf(request), request.body);
         if (created.exchange) auditAnswer(request, created.exchange.answer);
-        return reply.code(201).send(created);
+        return accepted(reply, created.exchange).send(created);
       },
     );
 
@@ -179,13 +187,13 @@ export function conversationRoutes(service: ConversationService): FastifyPluginA
             },
             { additionalProperties: false },
           ),
-          response: { 201: Exchange },
+          response: { 201: Exchange, 202: Exchange },
         },
       },
       async (request, reply) => {
         const exchange = await service.post(callerOf(request), request.params.id, request.body);
         auditAnswer(request, exchange.answer);
-        return reply.code(201).send(exchange);
+        return accepted(reply, exchange).send(exchange);
       },
     );
 
@@ -201,14 +209,14 @@ export function conversationRoutes(service: ConversationService): FastifyPluginA
             { content: MessageContent, attachmentIds: Type.Optional(AttachmentIds) },
             { additionalProperties: false },
           ),
-          response: { 201: Exchange },
+          response: { 201: Exchange, 202: Exchange },
         },
       },
       async (request, reply) => {
         const { id, messageId } = request.params;
         const exchange = await service.edit(callerOf(request), id, messageId, request.body);
         auditAnswer(request, exchange.answer);
-        return reply.code(201).send(exchange);
+        return accepted(reply, exchange).send(exchange);
       },
     );
 
@@ -220,7 +228,7 @@ export function conversationRoutes(service: ConversationService): FastifyPluginA
           tags,
           summary: 'Regenerate an answer: adds a sibling answer under the same question',
           params: MessageParams,
-          response: { 201: Exchange },
+          response: { 201: Exchange, 202: Exchange },
         },
       },
       async (request, reply) => {
@@ -230,7 +238,7 @@ export function conversationRoutes(service: ConversationService): FastifyPluginA
           request.params.messageId,
         );
         auditAnswer(request, exchange.answer);
-        return reply.code(201).send(exchange);
+        return accepted(reply, exchange).send(exchange);
       },
     );
 

@@ -61,6 +61,12 @@ export const Exchange = Type.Object({
   conversation: Conversation,
   question: Nullable(Message),
   answer: Message,
+  task: Type.Optional(
+    Type.Object(
+      { id: Uuid, kind: Type.Literal('report') },
+      { description: 'The task completing the answer (202): follow it at /v1/tasks/{id}/events' },
+    ),
+  ),
 });
 
 export const ConversationWithMessages = Type.Object({

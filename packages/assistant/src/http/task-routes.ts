@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problems } from '@parley/kit';
-import { Type } from 'typebox';
-import type { NarrationTasks } from '../tasks/narration-tasks.js';
+import { type Static, Type } from 'typebox';
+import type { TaskSource } from '../tasks/directory.js';
 import { callerOf } from './caller.js';
 
 const TaskParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -16,9 +16,25 @@ const NarrationSchema = Type.Object({
   fallbackReason: Type.Optional(Type.String()),
 });
 
+const ReportResultSchema = Type.Object({
+  title: Type.String(),
+  files: Type.Array(
+    Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      filename: Type.String(),
+      mediaType: Type.String(),
+      sizeBytes: Type.Integer(),
+      sha256: Type.String(),
+      href: Type.String({ description: "the attachment's download route" }),
+    }),
+  ),
+  rows: Type.Integer(),
+  dataVersion: Type.Integer(),
+});
+
 export const TaskSchema = Type.Object({
   id: Type.String(),
-  kind: Type.Literal('narration'),
+  kind: Type.Union([Type.Literal('narration'), Type.Literal('report')]),
   state: Type.Union([
     Type.Literal('waiting'),
     Type.Literal('active'),
@@ -29,18 +45,18 @@ export const TaskSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
   attempts: Type.Integer(),
-  result: Type.Optional(NarrationSchema),
+  result: Type.Optional(Type.Union([NarrationSchema, ReportResultSchema])),
   error: Type.Optional(Type.String()),
 });
 
 const notFound = () => problems.notFound('No such task');
 
 /**
- * The tasks of the slow path: read one, follow it as Server-Sent Events (state, tokens as the
- * model writes them, then the result), or cancel it. A task is visible to the user who started it
+ * The tasks of the slow path (narrations and reports): read one, follow it as Server-Sent Events
+ * (state, tokens as the model writes them or a report's steps, then the result), or cancel it. A task is visible to the user who started it
  * only; any other id is a 404, whoever's it is.
  */
-export function taskRoutes(tasks: NarrationTasks): FastifyPluginAsyncTypebox {
+export function taskRoutes(tasks: TaskSource): FastifyPluginAsyncTypebox {
   return async (app) => {
     // Event streams are long-lived: end them when the server closes, or close would wait on them.
     const streams = new Set<AbortController>();
@@ -63,7 +79,8 @@ export function taskRoutes(tasks: NarrationTasks): FastifyPluginAsyncTypebox {
         const caller = callerOf(request);
         const task = await tasks.get(caller.tenantId, caller.subject, request.params.id);
         if (!task) throw notFound();
-        return task;
+        // Each queue's result has its own shape; the schema lists them all.
+        return task as Static<typeof TaskSchema>;
       },
     );
 
@@ -74,7 +91,7 @@ export function taskRoutes(tasks: NarrationTasks): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['tasks'],
           summary:
-            'Follow a task as Server-Sent Events: state, started, token, fallback, then completed, failed or cancelled',
+            'Follow a task as Server-Sent Events: state, started, token, fallback or progress, then completed, failed or cancelled',
           params: TaskParams,
         },
       },

@@ -1,14 +1,20 @@
 import type { Redis } from 'ioredis';
-import type { Narration } from '../llm/provider.js';
+import type { NarrationEvent } from '../llm/provider.js';
 
-/** What a task's watchers are told, in order: tokens as they are written, then one end event. */
+/** What a running task tells its watchers: a narration's tokens, or a step of a longer job. */
+export type TaskProgress =
+  | NarrationEvent
+  /** Step `step` of `steps` has begun (e.g. computing, rendering, storing a report). */
+  | { type: 'progress'; stage: string; step: number; steps: number };
+
+/** What a task's watchers are told, in order: progress as it happens, then one end event. */
 export type TaskEvent =
   /** The first event a watcher gets: where the task stood when it started watching. */
   | { type: 'state'; state: 'waiting' | 'active' }
   | { type: 'started' }
-  | { type: 'token'; text: string }
-  | { type: 'fallback'; reason: string }
-  | { type: 'completed'; result: Narration }
+  | TaskProgress
+  /** The task's result: a narration, or a report's attachments. */
+  | { type: 'completed'; result: unknown }
   | { type: 'failed'; error: string }
   | { type: 'cancelled' }
   /** On the cancellation topic: every process aborts the task if its worker runs it. */

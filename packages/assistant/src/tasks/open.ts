@@ -1,8 +1,14 @@
 import type { Logger } from '@parley/kit';
 import type { Redis } from 'ioredis';
 import { type LlmConfig, openNarrator } from '../llm/config.js';
-import type { BreakerState } from '../llm/resilient.js';
+import { type BreakerState, ResilientNarrator } from '../llm/resilient.js';
 import { NarrationTasks, type NarrationTasksOptions } from './narration-tasks.js';
+
+/** Told about each provider's circuit breaker: once when it is set up, then at every change of state. */
+export interface BreakerObserver {
+  opened(breaker: string, state: BreakerState): void;
+  changed(breaker: string, state: BreakerState): void;
+}
 
 /**
  * The llm queue as configured: the narrator (the LLM behind its breaker, or the built-in analyst)
@@ -14,14 +20,21 @@ export function openNarrationTasks(options: {
   prefix: string;
   logger: Logger;
   concurrency?: number;
-  onBreakerStateChange?: (state: BreakerState) => void;
+  breakers?: BreakerObserver;
   onNarrated?: NarrationTasksOptions['onNarrated'];
+  onAbandoned?: NarrationTasksOptions['onAbandoned'];
 }): Promise<NarrationTasks> {
   const { config, logger } = options;
+  let breaker = '';
   const narrator = openNarrator(config, (state) => {
-    logger.warn({ provider: config.PARLEY_LLM_MODEL, state }, 'LLM circuit breaker changed state');
-    options.onBreakerStateChange?.(state);
+    logger.warn({ breaker, model: config.PARLEY_LLM_MODEL, state }, 'LLM circuit breaker changed state');
+    options.breakers?.changed(breaker, state);
   });
+  // The breaker is named after the provider it guards.
+  if (narrator instanceof ResilientNarrator) {
+    breaker = narrator.name;
+    options.breakers?.opened(breaker, narrator.state);
+  }
   return NarrationTasks.open({
     redis: options.redis,
     prefix: options.prefix,
@@ -32,6 +45,7 @@ export function openNarrationTasks(options: {
     attempts: 3,
     // The narrator's own timeout falls back to the built-in analyst well before this.
     jobTimeoutMs: config.PARLEY_LLM_TIMEOUT * 2,
-    onNarrated: options.onNarrated,
+    ...(options.onNarrated ? { onNarrated: options.onNarrated } : {}),
+    ...(options.onAbandoned ? { onAbandoned: options.onAbandoned } : {}),
   });
 }

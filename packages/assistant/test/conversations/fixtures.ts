@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import { type Clock, createLogger } from '@parley/kit';
 import { Answerer } from '../../src/analytics/answerer.js';
 import type { Caller } from '../../src/conversations/access.js';
-import type { AnswerSource, NarrationQueue } from '../../src/conversations/answering.js';
+import type { AnswerSource, NarrationQueue, ReportQueue } from '../../src/conversations/answering.js';
 import { FilesystemFileStore } from '../../src/conversations/files/filesystem-store.js';
 import { ATTACHMENT_MEDIA_TYPES } from '../../src/conversations/files/media-types.js';
 import { ConversationService } from '../../src/conversations/service.js';
@@ -28,14 +28,15 @@ export interface ConversationFixture {
   store: ConversationStore;
   service: ConversationService;
   attachmentsDir: string;
+  files: FilesystemFileStore;
   acme: string;
   globex: string;
   /** Callers with built-in role permissions: two acme guests, an acme analyst and admin, a globex admin. */
   callers: Record<'guest' | 'otherGuest' | 'analyst' | 'admin' | 'globexAdmin', Caller>;
   /** Files under the attachments directory (to check that refused uploads leave nothing). */
   storedFiles(): Promise<string[]>;
-  /** The same store and files answered by another source (for failure paths), or narrated by a queue. */
-  serviceWith(answerer: AnswerSource, narration?: NarrationQueue): ConversationService;
+  /** The same store and files answered by another source (for failure paths), or with task queues. */
+  serviceWith(answerer: AnswerSource, narration?: NarrationQueue, reports?: ReportQueue): ConversationService;
   close(): Promise<void>;
 }
 
@@ -62,12 +63,13 @@ export async function createConversationFixture(): Promise<ConversationFixture> 
   const attachmentsDir = await mkdtemp(join(tmpdir(), 'parley-attachments-'));
   const files = new FilesystemFileStore(attachmentsDir);
   const logger = createLogger({ level: 'silent' });
-  const serviceWith = (source: AnswerSource, narration?: NarrationQueue) =>
+  const serviceWith = (source: AnswerSource, narration?: NarrationQueue, reports?: ReportQueue) =>
     new ConversationService({
       store,
       files,
       answerer: source,
       narration,
+      reports,
       clock,
       logger,
       attachments: { maxBytes: MAX_BYTES, mediaTypes: ATTACHMENT_MEDIA_TYPES },
@@ -78,6 +80,7 @@ export async function createConversationFixture(): Promise<ConversationFixture> 
     store,
     service: serviceWith(answerer),
     attachmentsDir,
+    files,
     acme,
     globex,
     callers: {

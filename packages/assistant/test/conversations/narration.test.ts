@@ -40,6 +40,7 @@ describe('conversation answers narrated on the llm queue', () => {
       attempts: 1,
       jobTimeoutMs: 10_000,
       onNarrated: (data, narration) => f.store.completeNarration(data, narration),
+      onAbandoned: (data, { id }) => f.store.settleNarration(data, id),
     });
     queues.push(tasks);
     return tasks;
@@ -94,6 +95,24 @@ describe('conversation answers narrated on the llm queue', () => {
     expect(exchange!.answer.status).toBe('complete');
     expect(exchange!.answer.answer).toMatchObject({
       narration: { skipped: expect.stringContaining('saturated') },
+    });
+  });
+
+  it('completes the answer with the built-in text when its narration is cancelled', async () => {
+    const tasks = await open(0);
+    const service = f.serviceWith(f.answerer, tasks);
+    const caller = f.callers.analyst;
+    const { conversation, exchange } = await service.create(caller, {
+      message: 'What was revenue last quarter?',
+    });
+    expect(exchange!.answer.status).toBe('pending');
+    const taskId = (exchange!.answer.answer as { narration: { taskId: string } }).narration.taskId;
+    expect(await tasks.cancel(caller.tenantId, caller.subject, taskId)).toBe(true);
+    const { messages } = await service.get(caller, conversation.id, 'path');
+    expect(messages.at(-1)).toMatchObject({
+      status: 'complete',
+      content: exchange!.answer.content,
+      answer: { narration: { taskId, skipped: expect.stringContaining('built-in analyst') } },
     });
   });
 });

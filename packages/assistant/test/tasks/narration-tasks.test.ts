@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { builtInAnalyst, type NarrationProvider } from '../../src/llm/index.js';
 import type { AnalysisResult } from '../../src/narrative/index.js';
-import { NarrationTasks, type NarrationTasksOptions, type TaskEvent } from '../../src/tasks/index.js';
+import { NarrationTasks, type NarrationTasksOptions } from '../../src/tasks/index.js';
+import { collect } from './collect.js';
 
 // Real BullMQ on a real server: Redis, or Parley's cache server when REDIS_URL points at one.
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -39,12 +40,6 @@ const slowNarrator = (pauseMs: number): NarrationProvider => ({
     return { text: 'one two three', provider: 'slow', model: 'slow-model', label: 'slow' };
   },
 });
-
-async function collect(events: AsyncIterable<TaskEvent>): Promise<TaskEvent[]> {
-  const seen: TaskEvent[] = [];
-  for await (const event of events) seen.push(event);
-  return seen;
-}
 
 describe('narration tasks on the llm queue', () => {
   let redis: Redis;
