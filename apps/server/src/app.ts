@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyPluginAsync,
   LogController,
 } from 'fastify';
+import type { Registry } from 'prom-client';
 import { healthRoutes, type ReadinessCheck } from './http/health.js';
 import { installMetrics } from './http/observability.js';
 import { DOCS_PREFIX, installOpenApi } from './http/openapi.js';
@@ -28,6 +29,8 @@ export interface AppOptions {
    * against its route's declared permission and audited, and the IAM routes are mounted.
    */
   iam?: Iam;
+  /** The registry /metrics serves; the modules' own series are in it (a new one when absent). */
+  metricsRegistry?: Registry;
 }
 
 /**
@@ -58,7 +61,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
     if (closing) reply.header('connection', 'close');
   });
-  const registry = installMetrics(app);
+  const registry = installMetrics(app, options.metricsRegistry);
   await installOpenApi(app, VERSION);
 
   await app.register(healthRoutes(options.readiness, () => closing));

@@ -1,4 +1,4 @@
-import { conversationConfigSpec, llmConfigSpec, salesConfigSpec } from '@parley/assistant';
+import { conversationConfigSpec, llmConfigSpec, reportsConfigSpec, salesConfigSpec } from '@parley/assistant';
 import { flagsConfigSpec } from '@parley/flags';
 import { iamConfigSpec } from '@parley/iam';
 import { type ConfigOf, env, loadConfig } from '@parley/kit';
@@ -63,6 +63,7 @@ export const serverConfigSpec = {
   ...salesConfigSpec,
   ...conversationConfigSpec,
   ...llmConfigSpec,
+  ...reportsConfigSpec,
   ...flagsConfigSpec,
   ...platformFlagsConfigSpec,
   ...metricsConfigSpec,

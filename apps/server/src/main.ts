@@ -4,6 +4,7 @@ import { type Iam, openIam, seedDemo } from '@parley/iam';
 import { createLogger, type Logger, systemClock } from '@parley/kit';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import type { ReadinessCheck } from './http/health.js';
@@ -60,6 +61,7 @@ export async function startServer(
   const iam = await openIamFor(config, database.db, redis);
   if (config.NODE_ENV === 'development') await seedDemoOnFirstStart(iam, config, logger);
   const platformFlags = new PlatformFlags(config, logger);
+  const metricsRegistry = new Registry();
   const modules = await openModules(config.PARLEY_MODULES, {
     config,
     logger,
@@ -69,6 +71,7 @@ export async function startServer(
     dataDir,
     clock: systemClock,
     platformFlags,
+    metricsRegistry,
   });
   logger.info({ modules: modules.map((m) => m.name) }, 'modules open');
 
@@ -78,6 +81,7 @@ export async function startServer(
     readiness: [...readiness, ...modules.flatMap((m) => m.readiness ?? [])],
     modules: modules.map((m) => m.plugin),
     iam,
+    metricsRegistry,
   });
   const url = await app.listen({ host: config.HOST, port: config.PORT });
   platformFlags.connect(url);

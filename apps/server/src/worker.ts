@@ -1,14 +1,21 @@
-import { resolve } from 'node:path';
-import { ConversationStore, openNarrationTasks } from '@parley/assistant';
+import { join, resolve } from 'node:path';
+import {
+  AnswerCache,
+  ConversationStore,
+  FilesystemFileStore,
+  openNarrationTasks,
+  openReportTasks,
+  SalesWarehouse,
+} from '@parley/assistant';
 import { openDatabase } from '@parley/db';
-import type { Logger } from '@parley/kit';
+import { type Logger, systemClock } from '@parley/kit';
 import { Redis } from 'ioredis';
 import type { ServerConfig } from './config.js';
 import { databaseOptions } from './main.js';
 import { embeddedCacheUrl } from './redis.js';
 
 /** The queues a `parley worker` process can serve. */
-export const WORKER_QUEUES = ['llm'] as const;
+export const WORKER_QUEUES = ['llm', 'reports'] as const;
 export type WorkerQueue = (typeof WORKER_QUEUES)[number];
 
 export interface RunningWorker {
@@ -29,11 +36,13 @@ export async function startWorker(
     throw new Error(
       'no Redis to take jobs from: set REDIS_URL, or run `parley start` on the same PARLEY_DATA_DIR',
     );
-  if (config.PARLEY_LLM_CONCURRENCY === 0)
-    throw new Error('PARLEY_LLM_CONCURRENCY is 0: this worker would run nothing');
+  if (queues.includes('llm') && config.PARLEY_LLM_CONCURRENCY === 0)
+    throw new Error('PARLEY_LLM_CONCURRENCY is 0: this worker would run no llm task');
+  if (queues.includes('reports') && config.PARLEY_REPORTS_CONCURRENCY === 0)
+    throw new Error('PARLEY_REPORTS_CONCURRENCY is 0: this worker would run no report');
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  // Finished narrations are written into their conversation answers, as the servers' workers do.
+  // Finished tasks are written into their conversation answers, as the servers' workers do.
   const database = openDatabase(databaseOptions(config));
   const store = new ConversationStore(database.db);
   const tasks = queues.includes('llm')
@@ -43,12 +52,46 @@ export async function startWorker(
         prefix: config.PARLEY_REDIS_PREFIX,
         logger,
         onNarrated: (data, narration) => store.completeNarration(data, narration),
+        onAbandoned: (data, { id }) => store.settleNarration(data, id),
       })
     : undefined;
-  logger.info({ queues, concurrency: config.PARLEY_LLM_CONCURRENCY }, 'parley worker is running');
+  // Reports read the warehouse through the same answer cache (shared Redis) and write the
+  // servers' file store: this data directory must be the servers' (or shared storage).
+  const cache = new AnswerCache({
+    redis,
+    logger,
+    ttlSeconds: Math.max(1, Math.round(config.PARLEY_SALES_CACHE_TTL / 1000)),
+  });
+  const reports = queues.includes('reports')
+    ? await openReportTasks({
+        config,
+        redis,
+        prefix: config.PARLEY_REDIS_PREFIX,
+        logger,
+        dependencies: {
+          warehouse: new SalesWarehouse(database.db, cache, systemClock),
+          files: new FilesystemFileStore(join(resolve(config.PARLEY_DATA_DIR), 'attachments')),
+          store,
+          clock: systemClock,
+        },
+      })
+    : undefined;
+  if (reports) await cache.start();
+  logger.info(
+    {
+      queues,
+      concurrency: {
+        ...(tasks ? { llm: config.PARLEY_LLM_CONCURRENCY } : {}),
+        ...(reports ? { reports: config.PARLEY_REPORTS_CONCURRENCY } : {}),
+      },
+    },
+    'parley worker is running',
+  );
   return {
     async stop() {
       await tasks?.close();
+      await reports?.close();
+      await cache.close();
       redis.disconnect();
       await database.close();
     },

@@ -1,54 +1,26 @@
-import type { AddressInfo } from 'node:net';
-import { seedDemoSales } from '@parley/assistant';
-import { findTenant, seedDemo } from '@parley/iam';
-import { systemClock } from '@parley/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOpenAi } from '../../../packages/assistant/test/llm/fake-openai.js';
-import { accessTokenFor, createTestAppWithIam, type TestAppWithIam } from './helpers.js';
+import { type AssistantApp, openAssistantApp, readEvents } from './assistant-app.js';
 
-const PASSWORD = 'narration-demo-password-1';
-let t: TestAppWithIam;
-let fake: FakeOpenAi;
+let app: AssistantApp;
+let t: AssistantApp['t'];
 let base: string;
-const auth: Record<'analyst' | 'guest', Record<string, string>> = { analyst: {}, guest: {} };
+let auth: AssistantApp['auth'];
+let fake: FakeOpenAi;
 
 /** The assistant with a language model configured (a local OpenAI-compatible server), as `parley start` runs it. */
 beforeAll(async () => {
   fake = await FakeOpenAi.start();
-  t = await createTestAppWithIam({
-    modules: ['assistant'],
-    env: { PARLEY_LLM_BASE_URL: fake.baseURL, PARLEY_LLM_MODEL: 'fake-model' },
+  app = await openAssistantApp('narration-demo-password-1', {
+    PARLEY_LLM_BASE_URL: fake.baseURL,
+    PARLEY_LLM_MODEL: 'fake-model',
   });
-  await seedDemo(t.iam, PASSWORD);
-  const acme = (await findTenant(t.iam.db, 'acme'))!;
-  await seedDemoSales(t.database.db, [acme], 3000, systemClock);
-  for (const role of ['analyst', 'guest'] as const) {
-    auth[role] = {
-      authorization: `Bearer ${await accessTokenFor(t.app, 'acme', `${role}@acme.test`, PASSWORD)}`,
-    };
-  }
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  ({ t, base, auth } = app);
 });
 afterAll(async () => {
-  await t?.close();
+  await app?.t.close();
   await fake?.close();
 });
-
-/** Reads a Server-Sent Events response to its end: each event's name and parsed data. */
-async function readEvents(response: Response): Promise<{ event: string; data: Record<string, unknown> }[]> {
-  const text = await response.text();
-  return text
-    .split('\n\n')
-    .filter((frame) => frame.startsWith('event: '))
-    .map((frame) => {
-      const [eventLine, dataLine] = frame.split('\n');
-      return {
-        event: eventLine!.slice('event: '.length),
-        data: JSON.parse(dataLine!.slice('data: '.length)),
-      };
-    });
-}
 
 describe('answers narrated by a language model on the llm queue', () => {
   it('answers with the numbers at once, streams the narration as SSE, then completes the message', async () => {

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import { type Iam, openIam } from '@parley/iam';
 import { createLogger, systemClock } from '@parley/kit';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { Registry } from 'prom-client';
 import { buildApp } from '../src/app.js';
 import { loadServerConfig } from '../src/config.js';
 import { closeModules, type ModuleContext, type ModuleName, openModules } from '../src/modules/index.js';
@@ -94,6 +95,7 @@ export async function createTestPlatform(env: Record<string, string> = {}): Prom
     dataDir,
     clock: systemClock,
     platformFlags,
+    metricsRegistry: new Registry(),
   };
   return {
     database,
@@ -120,6 +122,7 @@ export async function createTestAppWithIam(options: TestAppWithIamOptions = {}):
     readiness: [{ name: 'database', check: () => database.ping() }],
     modules: modules.map((m) => m.plugin),
     iam,
+    metricsRegistry: context.metricsRegistry,
   });
   await app.ready();
   return {

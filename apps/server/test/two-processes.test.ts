@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScratchDatabase, dropScratch } from './scratch.js';
 
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
 const adminUrl = process.env.DATABASE_URL;
@@ -28,16 +27,10 @@ describe.skipIf(!adminUrl)('two server processes sharing PostgreSQL and Redis', 
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl!);
-    url.pathname = `/${name}`;
     env = {
       ...process.env,
       NODE_ENV: 'test',
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: await createScratchDatabase(adminUrl!, name),
       REDIS_URL: redisUrl,
       PARLEY_REDIS_PREFIX: prefix,
       PARLEY_MASTER_KEY: randomBytes(32).toString('base64'),
@@ -73,14 +66,7 @@ describe.skipIf(!adminUrl)('two server processes sharing PostgreSQL and Redis', 
       }
     }
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await dropScratch({ adminUrl: adminUrl!, name, redisUrl, prefix });
   });
 
   it('100 requests per minute per user hold across both processes', async () => {

@@ -1,10 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { builtInAnalyst, NarrationTasks } from '@parley/assistant';
 import { createLogger, newId } from '@parley/kit';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScratchDatabase, dropScratch } from './scratch.js';
 
 // The built CLI (npm test builds first through `pretest`), as an operator runs it.
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
@@ -77,5 +83,103 @@ describe('parley worker', () => {
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
+  });
+});
+
+/**
+ * `parley worker --queues reports` beside a `parley start` that runs no report worker: the server
+ * queues, the worker generates and attaches, the server serves the files. They share PostgreSQL
+ * (DATABASE_URL: PGlite cannot be shared by processes), Redis and the attachments directory.
+ */
+describe.skipIf(!process.env.DATABASE_URL)('parley worker --queues reports', () => {
+  const adminUrl = process.env.DATABASE_URL!;
+  const name = `parley_worker_${randomBytes(5).toString('hex')}`;
+  const children: ChildProcess[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-worker-'));
+  let env: NodeJS.ProcessEnv;
+  let base = '';
+
+  /** Starts a CLI command and resolves when it logs `message`, with that log line. */
+  async function run(
+    args: string[],
+    message: string,
+    overrides: NodeJS.ProcessEnv = {},
+  ): Promise<Record<string, unknown>> {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...env, ...overrides },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    for await (const line of createInterface({ input: child.stdout! })) {
+      const entry = JSON.parse(line) as { msg: string };
+      if (entry.msg === message) return entry;
+    }
+    throw new Error(`parley ${args.join(' ')} ended before logging "${message}"`);
+  }
+
+  beforeAll(async () => {
+    env = {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: await createScratchDatabase(adminUrl, name),
+      REDIS_URL,
+      PARLEY_REDIS_PREFIX: `${name}:`,
+      PARLEY_DATA_DIR: dataDir,
+      PARLEY_MASTER_KEY: randomBytes(32).toString('base64'),
+      PARLEY_DEMO_PASSWORD: 'worker-reports-password-1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+    };
+    const exec = promisify(execFile);
+    await exec(process.execPath, [CLI, 'seed', '--demo'], { env });
+    await exec(process.execPath, [CLI, 'seed', '--sales', '--rows', '3000', '--tenant', 'acme'], { env });
+    // The server queues reports but runs none: the worker does.
+    base = (await run(['start'], 'parley is ready', { PARLEY_REPORTS_CONCURRENCY: '0' })).url as string;
+    await run(['worker', '--queues', 'reports'], 'parley worker is running');
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const child of children.reverse())
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropScratch({ adminUrl, name, redisUrl: REDIS_URL, prefix: `${name}:` });
+  });
+
+  it('generates the report the server queued; the server serves its files', async () => {
+    const login = await fetch(`${base}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        tenant: 'acme',
+        email: 'analyst@acme.test',
+        password: 'worker-reports-password-1',
+      }),
+    });
+    const headers = {
+      authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}`,
+    };
+    const created = await fetch(`${base}/v1/conversations`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'generate a report of monthly revenue for the last 12 months' }),
+    });
+    expect(created.status).toBe(202);
+    const taskId = ((await created.json()) as { exchange: { task: { id: string } } }).exchange.task.id;
+    const events = await (await fetch(`${base}/v1/tasks/${taskId}/events`, { headers })).text();
+    const last = events.trimEnd().split('\n\n').at(-1)!;
+    expect(last).toMatch(/^event: completed\n/);
+    const { files } = JSON.parse(last.split('\n')[1]!.slice('data: '.length)).result as {
+      files: { href: string; sha256: string }[];
+    };
+    expect(files).toHaveLength(2);
+    for (const file of files) {
+      const download = await fetch(`${base}${file.href}`, { headers });
+      expect(download.status).toBe(200);
+      const bytes = Buffer.from(await download.arrayBuffer());
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(file.sha256);
+    }
   });
 });

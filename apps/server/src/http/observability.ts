@@ -5,8 +5,7 @@ import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
  * Prometheus metrics for one server instance: request duration by route template (never the raw
  * URL, which would explode cardinality), plus process and event-loop metrics.
  */
-export function installMetrics(app: FastifyInstance): Registry {
-  const registry = new Registry();
+export function installMetrics(app: FastifyInstance, registry: Registry = new Registry()): Registry {
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
   const duration = new Histogram({
     name: 'http_request_duration_seconds',

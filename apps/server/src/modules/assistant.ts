@@ -8,11 +8,14 @@ import {
   FilesystemFileStore,
   openAIRoutes,
   openNarrationTasks,
+  openReportTasks,
   SalesRefreshJob,
   seedDemoSales,
+  TaskDirectory,
   taskRoutes,
 } from '@parley/assistant';
 import { DEMO_TENANTS, findTenant } from '@parley/iam';
+import { breakerMetrics, queueMetrics } from './assistant-metrics.js';
 import type { ModuleFactory } from './module.js';
 
 /**
@@ -22,7 +25,9 @@ import type { ModuleFactory } from './module.js';
  * process's in-memory cache current.
  * Conversations (`/v1/conversations…`): message trees answered by the same Answerer, full-text
  * search, and attachments stored under `<dataDir>/attachments`.
- * Tasks (`/v1/tasks/:id`, its SSE events): narrations on the llm queue, when a model is configured.
+ * Tasks (`/v1/tasks/:id`, its SSE events): narrations on the llm queue, when a model is configured,
+ * and reports ("generate a report of …") on the reports queue, attached to their answers.
+ * Metrics: the LLM circuit breaker's state and the queues' job counts, in the server's registry.
  * The OpenAI-compatible API (`/v1/models`, `/v1/chat/completions`) asks the same Answerer.
  */
 export const openAssistantModule: ModuleFactory = async ({
@@ -33,6 +38,7 @@ export const openAssistantModule: ModuleFactory = async ({
   logger,
   dataDir,
   platformFlags,
+  metricsRegistry,
 }) => {
   const answerer = new Answerer({
     db: database.db,
@@ -53,13 +59,26 @@ export const openAssistantModule: ModuleFactory = async ({
     logger,
     // Without a model there is nothing to narrate: no worker here.
     concurrency: config.PARLEY_LLM_BASE_URL ? config.PARLEY_LLM_CONCURRENCY : 0,
+    breakers: breakerMetrics(metricsRegistry),
     onNarrated: (data, narration) => store.completeNarration(data, narration),
+    onAbandoned: (data, { id }) => store.settleNarration(data, id),
   });
+  const files = new FilesystemFileStore(join(dataDir, 'attachments'));
+  // The reports queue: workers here unless PARLEY_REPORTS_CONCURRENCY=0 (then `parley worker --queues reports`).
+  const reports = await openReportTasks({
+    config,
+    redis,
+    prefix: config.PARLEY_REDIS_PREFIX,
+    logger,
+    dependencies: { warehouse: answerer.warehouse, files, store, clock },
+  });
+  queueMetrics(metricsRegistry, [tasks, reports], logger);
   const conversations = new ConversationService({
     store,
-    files: new FilesystemFileStore(join(dataDir, 'attachments')),
+    files,
     answerer,
     narration: config.PARLEY_LLM_BASE_URL ? tasks : undefined,
+    reports,
     clock,
     logger,
     attachments: { maxBytes: config.PARLEY_ATTACHMENT_MAX_BYTES, mediaTypes: config.PARLEY_ATTACHMENT_TYPES },
@@ -90,7 +109,7 @@ export const openAssistantModule: ModuleFactory = async ({
     name: 'assistant',
     plugin: async (app) => {
       await app.register(askRoutes(answerer));
-      await app.register(taskRoutes(tasks));
+      await app.register(taskRoutes(new TaskDirectory([tasks, reports])));
       await app.register(openAIRoutes(answerer, clock));
       await app.register(
         conversationPlugin(conversations, { maxAttachmentBytes: config.PARLEY_ATTACHMENT_MAX_BYTES }),
@@ -99,6 +118,7 @@ export const openAssistantModule: ModuleFactory = async ({
     async close() {
       await refresh?.close();
       await tasks.close();
+      await reports.close();
       await answerer.close();
     },
   };

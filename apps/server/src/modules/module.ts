@@ -3,6 +3,7 @@ import type { Iam } from '@parley/iam';
 import type { Clock, Logger } from '@parley/kit';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import type { ServerConfig } from '../config.js';
 import type { ReadinessCheck } from '../http/health.js';
 import type { PlatformFlags } from '../platform-flags.js';
@@ -20,6 +21,8 @@ export interface ModuleContext {
   clock: Clock;
   /** Parley's own feature flags (read through OpenFeature once the server listens). */
   platformFlags: PlatformFlags;
+  /** The server's Prometheus registry (served at /metrics): modules register their own series in it. */
+  metricsRegistry: Registry;
 }
 
 /** A feature package as the server runs it: its routes, its readiness, and how to stop it. */
