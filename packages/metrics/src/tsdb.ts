@@ -12,6 +12,7 @@ import { Head, type HeadOptions } from './head.js';
 import type { MetricMetadata } from './ingest/remote-write.js';
 import { LabelBytesCache } from './ingest/series-cache.js';
 import type { Label } from './labels.js';
+import { DirLock } from './lock.js';
 import type { Querier } from './querier.js';
 import { DEFAULT_RETENTION, expiredBlocks, type RetentionPolicy } from './retention.js';
 import { RESOLUTION_1H, RESOLUTION_5M, rollup } from './rollup.js';
@@ -50,15 +51,18 @@ export class Tsdb {
   readonly compactionRangeMs: number;
   readonly retention: RetentionPolicy;
   private readonly wal: Wal | undefined;
+  private readonly lock: DirLock | undefined;
   private readonly tiers: Record<Tier, Block[]> = { raw: [], '5m': [], '1h': [] };
 
   private constructor(
     readonly options: TsdbOptions,
     head: Head,
     wal: Wal | undefined,
+    lock: DirLock | undefined,
   ) {
     this.head = head;
     this.wal = wal;
+    this.lock = lock;
     this.blockDurationMs = options.blockDurationMs ?? 2 * 3600_000;
     this.compactionRangeMs = options.compactionRangeMs ?? 24 * 3600_000;
     this.retention = { ...DEFAULT_RETENTION, ...options.retention };
@@ -66,13 +70,23 @@ export class Tsdb {
       for (const tier of TIERS) this.tiers[tier] = loadBlocks(join(options.dir, TIER_DIRS[tier]));
   }
 
-  /** Opens (or creates) a database; with a directory, loads its blocks and replays the WAL. */
+  /**
+   * Opens (or creates) a database; with a directory, locks it (DirLockError if another process
+   * or another open database holds it), loads its blocks and replays the WAL.
+   */
   static open(options: TsdbOptions = {}): Tsdb {
     const head = new Head(options);
+    if (!options.dir) return new Tsdb(options, head, undefined, undefined);
+    const lock = new DirLock(options.dir);
     let wal: Wal | undefined;
-    if (options.dir)
+    try {
       wal = Wal.open(join(options.dir, 'wal'), (type, payload) => replay(head, type, payload), options.wal);
-    return new Tsdb(options, head, wal);
+      return new Tsdb(options, head, wal, lock);
+    } catch (error) {
+      wal?.close();
+      lock.release();
+      throw error;
+    }
   }
 
   appender(): Appender {
@@ -193,6 +207,7 @@ export class Tsdb {
 
   close(): void {
     this.wal?.close();
+    this.lock?.release();
   }
 }
 
