@@ -57,15 +57,6 @@ export class AlertingRule extends Rule {
     this.restored = restored;
   }
 
-  get name(): string {
-    return this.config.name;
-  }
-  get query(): string {
-    return this.config.query;
-  }
-  get labels(): Record<string, string> {
-    return this.config.labels;
-  }
   get holdDurationMs(): number {
     return this.config.forMs;
   }

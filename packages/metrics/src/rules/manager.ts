@@ -174,8 +174,9 @@ export class RuleManager {
     const tick = () => {
       const now = this.options.clock.now();
       const ts = slot(now);
-      const missed = Math.max(0, Math.round((ts - last) / interval) - 1);
-      group.counters.missed += missed;
+      // A timer that fires before its slot (clock granularity) waits for it: one timestamp, one evaluation.
+      if (ts <= last) return arm();
+      group.counters.missed += Math.round((ts - last) / interval) - 1;
       last = ts;
       try {
         group.iterate(ts);
@@ -185,7 +186,7 @@ export class RuleManager {
     };
     const arm = () => {
       const delay = Math.max(0, last + interval - this.options.clock.now());
-      const timer = setTimeout(tick, delay);
+      const timer = setTimeout(tick, delay + 1);
       timer.unref();
       this.timers.set(group.key, timer);
     };

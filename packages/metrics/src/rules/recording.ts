@@ -10,16 +10,6 @@ export class RecordingRule extends Rule {
     super();
   }
 
-  get name(): string {
-    return this.config.name;
-  }
-  get query(): string {
-    return this.config.query;
-  }
-  get labels(): Record<string, string> {
-    return this.config.labels;
-  }
-
   eval(ts: number, queryOffsetMs: number, query: QueryFunc, limit: number): RuleSample[] {
     const t = ts - queryOffsetMs;
     const out: RuleSample[] = [];

@@ -17,15 +17,24 @@ export type QueryFunc = (expr: Expr, t: number) => RuleSample[];
 /** Evaluation bookkeeping the rules API reports (`health`, `lastError`, `evaluationTime`, ...). */
 export abstract class Rule {
   abstract readonly type: 'alerting' | 'recording';
-  abstract readonly name: string;
-  abstract readonly query: string;
-  abstract readonly labels: Record<string, string>;
+  abstract readonly config: { name: string; query: string; labels: Record<string, string> };
   health: RuleHealth = 'unknown';
   lastError = '';
   /** ms of the last evaluation's start, undefined before the first. */
   lastEvaluation: number | undefined;
   /** Duration of the last evaluation in ms. */
   evaluationTimeMs = 0;
+
+  get name(): string {
+    return this.config.name;
+  }
+  /** The expression as written in the rule file. */
+  get query(): string {
+    return this.config.query;
+  }
+  get labels(): Record<string, string> {
+    return this.config.labels;
+  }
 
   /** Identity across reloads: a rule keeps its state when a rule of the same name and labels replaces it. */
   get key(): string {

@@ -22,6 +22,25 @@ groups:
         expr: dup * on(job) dup
 `;
 
+/** The alerts at minute 3: api still above the threshold, web back under it but kept firing. */
+const ALERTS = [
+  {
+    labels: { alertname: 'HighLatency', job: 'api', severity: 'page' },
+    annotations: { summary: 'api p95 0.9s' },
+    state: 'firing',
+    activeAt: iso(0),
+    value: '9e-01',
+  },
+  {
+    labels: { alertname: 'HighLatency', job: 'web', severity: 'page' },
+    annotations: { summary: 'web p95 0.9s' },
+    state: 'firing',
+    activeAt: iso(0),
+    keepFiringSince: iso(3),
+    value: '9e-01',
+  },
+];
+
 describe('rules and alerts API', () => {
   let h: Harness;
   let app: FastifyInstance;
@@ -72,23 +91,7 @@ describe('rules and alerts API', () => {
                 keepFiringFor: 60,
                 labels: { severity: 'page' },
                 annotations: { summary: '{{ $labels.job }} p95 {{ $value }}s' },
-                alerts: [
-                  {
-                    labels: { alertname: 'HighLatency', job: 'api', severity: 'page' },
-                    annotations: { summary: 'api p95 0.9s' },
-                    state: 'firing',
-                    activeAt: iso(0),
-                    value: '9e-01',
-                  },
-                  {
-                    labels: { alertname: 'HighLatency', job: 'web', severity: 'page' },
-                    annotations: { summary: 'web p95 0.9s' },
-                    state: 'firing',
-                    activeAt: iso(0),
-                    keepFiringSince: iso(3),
-                    value: '9e-01',
-                  },
-                ],
+                alerts: ALERTS,
                 health: 'ok',
                 evaluationTime: expect.any(Number),
                 lastEvaluation: iso(3),
@@ -153,27 +156,10 @@ describe('rules and alerts API', () => {
 
   it('lists pending and firing alerts on /api/v1/alerts, not resolved ones', async () => {
     const { body } = await get('/api/v1/alerts');
-    // web went back under the threshold at minute 3 and is kept firing by keep_firing_for.
     expect(body).toEqual({
       status: 'success',
       data: {
-        alerts: [
-          {
-            labels: { alertname: 'HighLatency', job: 'api', severity: 'page' },
-            annotations: { summary: 'api p95 0.9s' },
-            state: 'firing',
-            activeAt: iso(0),
-            value: '9e-01',
-          },
-          {
-            labels: { alertname: 'HighLatency', job: 'web', severity: 'page' },
-            annotations: { summary: 'web p95 0.9s' },
-            state: 'firing',
-            activeAt: iso(0),
-            keepFiringSince: iso(3),
-            value: '9e-01',
-          },
-        ],
+        alerts: ALERTS,
       },
     });
   });
