@@ -5,10 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '@parley/db/testing';
+import { systemClock } from '@parley/kit';
 import { type BenchRow, type BenchSuite, percentile } from '@parley/kit/bench';
 import { installProblemHandlers, requireDeclaredAccess } from '@parley/kit/http';
+import { sql } from 'drizzle-orm';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
+import { AuditLog } from '../src/audit/log.js';
 import { isAllowed } from '../src/authz/principals.js';
 import { MasterKey } from '../src/crypto/master-key.js';
 import { installAccessControl } from '../src/http/pipeline.js';
@@ -150,7 +153,70 @@ const suite: BenchSuite = {
       better: 'lower',
     });
 
-    // 4. A protected route through the whole pipeline vs a bare route: one HTTP server, alternating
+    // 4. The audit commit on its own. Its floor: a one-row INSERT + COMMIT (WAL flush), one at a
+    // time. Then the group-committed log with 50 writers appending as fast as they can.
+    await database.db.execute(sql`CREATE TABLE bench_commit_floor (id bigserial PRIMARY KEY, v text)`);
+    const floor: number[] = [];
+    for (let i = 0; i < (quick ? 300 : 2000); i++) {
+      const t0 = performance.now();
+      await database.db.execute(sql`INSERT INTO bench_commit_floor (v) VALUES (${'x'})`);
+      floor.push(performance.now() - t0);
+    }
+    floor.sort((a, b) => a - b);
+    rows.push({
+      name: 'one-row INSERT + COMMIT, sequential (commit floor) p50',
+      value: percentile(floor, 50),
+      unit: 'ms',
+      better: 'lower',
+    });
+    const auditLog = new AuditLog(database.db, systemClock);
+    const record = (i: number) =>
+      auditLog.append({
+        tenantId: tenant.id,
+        kind: 'request',
+        actor: `user:${user.id}`,
+        action: 'reports:generate',
+        decision: 'allow',
+        status: 200,
+        route: 'GET /bench',
+        ip: '127.0.0.1',
+        userAgent: 'bench',
+        requestId: `req-${i}`,
+        latencyMs: 1,
+      });
+    await record(0);
+    const appends: number[] = [];
+    const total = quick ? 10_000 : 50_000;
+    let issued = 0;
+    start = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (issued < total) {
+          const i = issued++;
+          const t0 = performance.now();
+          await record(i);
+          appends.push(performance.now() - t0);
+        }
+      }),
+    );
+    const appendSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+    appends.sort((a, b) => a - b);
+    rows.push(
+      {
+        name: 'audit log alone, 50 writers: records/s',
+        value: total / appendSeconds,
+        unit: 'rec/s',
+        better: 'higher',
+      },
+      {
+        name: 'audit log alone, 50 writers: append p95 (queued + committed)',
+        value: percentile(appends, 95),
+        unit: 'ms',
+        better: 'lower',
+      },
+    );
+
+    // 5. A protected route through the whole pipeline vs a bare route: one HTTP server, alternating
     // rounds with the same connections, medians over rounds (see http-comparison.ts).
     const bare = Fastify();
     bare.get('/bare', async () => ({ ok: true }));

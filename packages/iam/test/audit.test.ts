@@ -1,4 +1,4 @@
-import { withTenant } from '@parley/db';
+import { queryRows, withTenant } from '@parley/db';
 import { systemClock } from '@parley/kit';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
@@ -228,6 +228,26 @@ describe('two writers on one chain', () => {
 });
 
 describe('group commit', () => {
+  it('sends the first record at once and those arriving during its commit together in one transaction', async () => {
+    const t = await createTestIam();
+    const tenant = await t.iam.createTenant({ slug: 'group', name: 'Group' });
+    const log = t.iam.audit;
+    const entry = (action: string) =>
+      log.append({ tenantId: tenant.id, kind: 'event', actor: 'system', action, decision: 'allow' });
+    await entry('warm'); // the chain head is known from here on
+    await Promise.all(Array.from({ length: 100 }, (_, i) => entry(`r${i}`)));
+    const transactions = await withTenant(t.database.db, tenant.id, (tx) =>
+      queryRows<{ n: number }>(
+        tx,
+        sql`SELECT count(*)::int AS n FROM audit_events WHERE action LIKE 'r%' GROUP BY xmin::text ORDER BY min(seq)`,
+      ),
+    );
+    // No timer: the leader does not wait for followers; the 99 queued behind it share one commit.
+    expect(transactions.map((r) => r.n)).toEqual([1, 99]);
+    expect(await verifyChain(t.database.db, tenant.id)).toMatchObject({ ok: true, records: 102 });
+    await t.close();
+  });
+
   it('a batch the database refuses fails every record in it, and the chain goes on', async () => {
     const t = await createTestIam();
     const tenant = await t.iam.createTenant({ slug: 'batch', name: 'Batch' });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The hash before a tenant's first record. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -36,7 +36,17 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+const q = JSON.stringify;
+
+/**
+ * The canonical JSON of a record, written out in sorted key order: the same text as
+ * `canonicalJson({ ...fields, time })`, without sorting keys per record. Every request pays for
+ * this on the server's event loop, and the generic walk cost ~10x more.
+ */
+function recordBody(f: ChainedFields): string {
+  return `{"action":${q(f.action)},"actor":${q(f.actor)},"decision":${q(f.decision)},"details":${canonicalJson(f.details)},"id":${q(f.id)},"ip":${q(f.ip)},"kind":${q(f.kind)},"latencyMs":${q(f.latencyMs)},"prevHash":${q(f.prevHash)},"requestId":${q(f.requestId)},"resource":${q(f.resource)},"route":${q(f.route)},"seq":${q(f.seq)},"status":${q(f.status)},"tenantId":${q(f.tenantId)},"time":${q(f.time.toISOString())},"userAgent":${q(f.userAgent)}}`;
+}
+
 export function recordHash(fields: ChainedFields): string {
-  const body = canonicalJson({ ...fields, time: fields.time.toISOString() });
-  return createHash('sha256').update(body).digest('hex');
+  return hash('sha256', recordBody(fields), 'hex');
 }

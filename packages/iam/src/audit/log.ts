@@ -1,7 +1,7 @@
-import { type Db, queryRows, withTenant } from '@parley/db';
+import type { Db } from '@parley/db';
 import { type Clock, newId } from '@parley/kit';
-import { sql } from 'drizzle-orm';
-import { type ChainedFields, GENESIS_HASH, recordHash } from './chain.js';
+import { type ChainedFields, recordHash } from './chain.js';
+import { AuditStatements, type BatchColumns, type ChainHead } from './statements.js';
 
 /** The chain of requests and events that belong to no tenant (anonymous calls, unknown tenants). */
 export const PLATFORM_TENANT = '00000000-0000-0000-0000-000000000000';
@@ -25,12 +25,6 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-interface ChainHead {
-  /** -1: unknown (ask the database). */
-  seq: number;
-  hash: string;
-}
-
 interface Pending {
   entry: AuditEntry;
   time: Date;
@@ -41,94 +35,87 @@ interface Pending {
 /** One tenant's chain as this process sees it. */
 interface Chain {
   queue: Pending[];
-  /** Batches sent and not yet settled. */
-  inFlight: number;
+  /** A batch of this chain is on the wire: records arriving now wait for the next one. */
+  busy: boolean;
   /**
-   * The head the next batch chains onto: the last record of the newest batch sent. Undefined
-   * when unknown (start, a failure, another process appended): the next batch asks the database.
+   * The chain head after this process's last committed batch. Undefined when unknown (start, a
+   * failure, another process appended): the next batch learns it from the database.
    */
   tail: ChainHead | undefined;
-  /** The newest batch sent: settles with the head after it, or undefined if it failed. */
-  newest: Promise<ChainHead | undefined> | undefined;
 }
 
 /** Records per INSERT: bounds one statement's size and one failure's blast radius. */
 const MAX_BATCH = 256;
-/** Batches of one chain on the wire at once: the next one travels while the previous commits. */
-const MAX_IN_FLIGHT = 2;
 
 /**
  * The append-only audit log. `append` resolves once the record is committed, and rejects when
- * the batch it went in failed. Group commit, leader/follower style: a record arriving at an idle
- * chain is sent at once (no added latency); records arriving while a batch is on the wire queue
- * and go together in the next one. Each batch is one statement (`parley_audit_append_in_tenant`),
- * chained onto the head this process expects; the next batch may be sent before the previous
- * one commits (chained onto its last record) and waits for it on the tenant's advisory lock in
- * the database. When the expectation is wrong (another process appended, or a batch before it
- * failed) nothing is inserted and the batch is re-chained inside one transaction that holds the
- * lock until it succeeds. So every record's prev_hash is its predecessor's, across processes.
+ * the batch it went in failed. Group commit, leader/follower style, with no timer: a record
+ * reaching an idle chain is sent at once; records arriving while that batch commits wait and
+ * leave together as the next batch the moment it settles. One batch per chain is on the wire, so
+ * a batch is always chained onto a committed head (the hashes are computed here, from the last
+ * one) and never waits behind a sibling on the tenant's lock. Each batch is one prepared
+ * statement (`parley_audit_insert`, migration 0012: one array per column) that checks, under
+ * the tenant's advisory lock, that the head is still the one this process chained onto. When it
+ * is not (another process appended, or a failure left the head unknown) nothing is inserted and
+ * the batch is re-chained in one transaction that reads the head under the lock and inserts. So
+ * every record's prev_hash is its predecessor's, across processes.
  */
 export class AuditLog {
   private readonly chains = new Map<string, Chain>();
+  private readonly statements: AuditStatements;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.statements = new AuditStatements(db);
+  }
 
   append(entry: AuditEntry): Promise<void> {
     const tenantId = entry.tenantId ?? PLATFORM_TENANT;
     return new Promise<void>((resolve, reject) => {
       let chain = this.chains.get(tenantId);
       if (!chain) {
-        chain = { queue: [], inFlight: 0, tail: undefined, newest: undefined };
+        chain = { queue: [], busy: false, tail: undefined };
         this.chains.set(tenantId, chain);
       }
       chain.queue.push({ entry, time: new Date(this.clock.now()), resolve, reject });
-      this.pump(tenantId, chain);
+      if (!chain.busy) this.send(tenantId, chain);
     });
   }
 
-  /** Sends queued records while the chain has room on the wire. */
-  private pump(tenantId: string, chain: Chain): void {
-    while (chain.queue.length > 0 && chain.inFlight < MAX_IN_FLIGHT) {
-      // An unknown head is learnt from the database once nothing else of ours is in flight.
-      if (!chain.tail && chain.inFlight > 0) return;
-      const batch = chain.queue.splice(0, MAX_BATCH);
-      const expected = chain.tail;
-      let chained: ReturnType<AuditLog['chain']> | undefined;
-      try {
-        chained = expected ? this.chain(tenantId, batch, expected) : undefined;
-      } catch (error) {
-        // A record that cannot be serialised: its batch fails, nothing was sent.
+  /** Sends the queued records as one batch; when it settles, the next queued ones follow. */
+  private send(tenantId: string, chain: Chain): void {
+    const batch = chain.queue.splice(0, MAX_BATCH);
+    const expected = chain.tail;
+    let chained: ReturnType<AuditLog['chain']> | undefined;
+    try {
+      chained = expected ? this.chain(tenantId, batch, expected) : undefined;
+    } catch (error) {
+      // A record that cannot be serialised: its batch fails, nothing was sent.
+      for (const p of batch) p.reject(error);
+      this.next(tenantId, chain);
+      return;
+    }
+    chain.busy = true;
+    this.write(tenantId, batch, expected, chained).then(
+      (head) => {
+        chain.tail = head;
+        for (const p of batch) p.resolve();
+        this.next(tenantId, chain);
+      },
+      (error: unknown) => {
+        chain.tail = undefined;
         for (const p of batch) p.reject(error);
-        continue;
-      }
-      chain.tail = chained?.last;
-      chain.inFlight += 1;
-      const written = this.write(tenantId, batch, expected, chained, chain.newest);
-      chain.newest = written.catch(() => undefined);
-      written.then(
-        (committed) => {
-          chain.inFlight -= 1;
-          // Re-chained batches moved the head elsewhere: trust the database's answer, once idle.
-          if (!chained || committed !== chained.last)
-            chain.tail = chain.inFlight === 0 ? committed : undefined;
-          for (const p of batch) p.resolve();
-          this.pump(tenantId, chain);
-        },
-        (error: unknown) => {
-          chain.inFlight -= 1;
-          chain.tail = undefined;
-          for (const p of batch) p.reject(error);
-          this.pump(tenantId, chain);
-        },
-      );
-    }
-    if (chain.queue.length === 0 && chain.inFlight === 0) {
-      chain.newest = undefined;
-      if (!chain.tail) this.chains.delete(tenantId);
-    }
+        this.next(tenantId, chain);
+      },
+    );
+  }
+
+  private next(tenantId: string, chain: Chain): void {
+    chain.busy = false;
+    if (chain.queue.length > 0) this.send(tenantId, chain);
+    else if (!chain.tail) this.chains.delete(tenantId);
   }
 
   /** Commits one batch; resolves with the chain head after it. */
@@ -137,53 +124,43 @@ export class AuditLog {
     batch: Pending[],
     expected: ChainHead | undefined,
     chained: ReturnType<AuditLog['chain']> | undefined,
-    previous: Promise<ChainHead | undefined> | undefined,
   ): Promise<ChainHead> {
-    if (expected && chained) {
-      // The usual case: one statement, its own transaction.
-      if (await this.appendAt(tenantId, expected, chained.rows)) return chained.last;
-      // The previous batch travels on another connection and may reach the lock after this one:
-      // once it has committed where this batch expects, the same statement goes through.
-      const before = previous && (await previous);
-      if (before && before.seq === expected.seq && before.hash === expected.hash)
-        if (await this.appendAt(tenantId, expected, chained.rows)) return chained.last;
-    }
-    return this.rechainAndWrite(tenantId, batch);
-  }
-
-  /** One statement: inserts the rows if the chain head is `expected`; false when it is not. */
-  private async appendAt(tenantId: string, expected: ChainHead, rows: unknown[]): Promise<boolean> {
-    const [actual] = await queryRows<{ head_seq: string | number }>(
-      this.db,
-      sql`SELECT head_seq FROM parley_audit_append_in_tenant(${tenantId}, ${expected.seq}, ${expected.hash}, ${JSON.stringify(rows)}::jsonb)`,
-    );
-    return actual === undefined;
-  }
-
-  /**
-   * Chains the batch onto the head the database reports and inserts, all in one transaction: the
-   * advisory lock taken by the first call is held until commit, so the second call succeeds.
-   */
-  private rechainAndWrite(tenantId: string, batch: Pending[]): Promise<ChainHead> {
-    return withTenant(this.db, tenantId, async (tx) => {
-      let head: ChainHead = { seq: -1, hash: '' };
-      for (;;) {
-        const { rows, last } = this.chain(tenantId, batch, head);
-        const [actual] = await queryRows<{ head_seq: string | number; head_hash: string }>(
-          tx,
-          sql`SELECT head_seq, head_hash FROM parley_audit_append(${tenantId}, ${head.seq}, ${head.hash}, ${JSON.stringify(rows)}::jsonb)`,
-        );
-        if (!actual) return last;
-        head = { seq: Number(actual.head_seq), hash: actual.head_hash };
-      }
+    // The usual case: one statement, its own transaction.
+    if (expected && chained && !(await this.statements.insertAt(tenantId, expected, chained.columns)))
+      return chained.last;
+    // The head moved (another process appended) or is unknown: chain onto the real one, locked.
+    return this.statements.lockedInsert(tenantId, (head) => {
+      const { columns, last } = this.chain(tenantId, batch, head);
+      return { columns, result: last };
     });
   }
 
-  /** The batch as database rows chained onto `head`, and the new head. */
+  /** The batch as column arrays chained onto `head`, and the new head. */
   private chain(tenantId: string, batch: Pending[], head: ChainHead) {
-    let seq = Math.max(head.seq, 0);
-    let prevHash = head.seq < 0 ? GENESIS_HASH : head.hash;
-    const rows = batch.map(({ entry, time }) => {
+    const n = batch.length;
+    const columns: BatchColumns = {
+      id: new Array(n),
+      seq: new Array(n),
+      time: new Array(n),
+      kind: new Array(n),
+      actor: new Array(n),
+      action: new Array(n),
+      resource: new Array(n),
+      decision: new Array(n),
+      status: new Array(n),
+      route: new Array(n),
+      ip: new Array(n),
+      userAgent: new Array(n),
+      requestId: new Array(n),
+      latencyMs: new Array(n),
+      details: new Array(n),
+      prevHash: new Array(n),
+      hash: new Array(n),
+    };
+    let seq = head.seq;
+    let prevHash = head.hash;
+    for (let i = 0; i < n; i++) {
+      const { entry, time } = batch[i]!;
       seq += 1;
       const fields: ChainedFields = {
         id: newId(),
@@ -205,29 +182,26 @@ export class AuditLog {
         prevHash,
       };
       const hash = recordHash(fields);
+      columns.id[i] = fields.id;
+      columns.seq[i] = seq;
+      columns.time[i] = time.toISOString();
+      columns.kind[i] = fields.kind;
+      columns.actor[i] = fields.actor;
+      columns.action[i] = fields.action;
+      columns.resource[i] = fields.resource;
+      columns.decision[i] = fields.decision;
+      columns.status[i] = fields.status;
+      columns.route[i] = fields.route;
+      columns.ip[i] = fields.ip;
+      columns.userAgent[i] = fields.userAgent;
+      columns.requestId[i] = fields.requestId;
+      columns.latencyMs[i] = fields.latencyMs;
+      // Throws for what JSON cannot hold (a BigInt): the batch fails before anything is sent.
+      columns.details[i] = JSON.stringify(fields.details);
+      columns.prevHash[i] = prevHash;
+      columns.hash[i] = hash;
       prevHash = hash;
-      // Column names, for jsonb_populate_recordset in parley_audit_append.
-      return {
-        id: fields.id,
-        tenant_id: tenantId,
-        seq,
-        time: time.toISOString(),
-        kind: fields.kind,
-        actor: fields.actor,
-        action: fields.action,
-        resource: fields.resource,
-        decision: fields.decision,
-        status: fields.status,
-        route: fields.route,
-        ip: fields.ip,
-        user_agent: fields.userAgent,
-        request_id: fields.requestId,
-        latency_ms: fields.latencyMs,
-        details: fields.details,
-        prev_hash: fields.prevHash,
-        hash,
-      };
-    });
-    return { rows, last: { seq, hash: prevHash } };
+    }
+    return { columns, last: { seq, hash: prevHash } };
   }
 }
