@@ -15,7 +15,7 @@ import type { AlertmanagerConfig, ReceiverConfig, WebhookConfig } from './config
 import { type AggregationGroup, Dispatcher } from './dispatch.js';
 import type { LabelSet } from './fingerprint.js';
 import { type AlertState, History, type HistoryEvent, type HistoryQuery } from './history.js';
-import { type InhibitionIndex, Inhibitor } from './inhibit.js';
+import { Inhibitor } from './inhibit.js';
 import { type Matcher, matchesAll } from './matchers.js';
 import { NotificationLog, needsUpdate } from './nflog.js';
 import { Route } from './route.js';
@@ -167,6 +167,7 @@ export class Alertmanager implements AlertSink {
   receive(alerts: readonly IncomingAlert[]): { accepted: number; errors: string[] } {
     const now = this.clock.now();
     const errors: string[] = [];
+    const received: Alert[] = [];
     let accepted = 0;
     alerts.forEach((posted, i) => {
       const alert = toAlert(posted, now, this.config.global.resolveTimeoutMs);
@@ -174,11 +175,15 @@ export class Alertmanager implements AlertSink {
         errors.push(`alerts[${i}]: ${alert}`);
         return;
       }
-      this.dispatcher.process(this.store.put(alert, now), now);
+      const stored = this.store.put(alert, now);
+      this.inhibitor.update(stored);
+      this.dispatcher.process(stored, now);
+      received.push(stored);
       accepted++;
     });
     if (accepted > 0) {
-      this.refreshStates(now);
+      // Only the alerts received: what they change for others (inhibition) is recorded at the next tick.
+      this.refreshStates(now, received);
       this.schedule();
     }
     return { accepted, errors };
@@ -191,11 +196,7 @@ export class Alertmanager implements AlertSink {
     const attempts: Promise<void>[] = [];
     for (const d of [...this.deliveries])
       if (!d.inFlight && d.nextAttemptAt <= now) attempts.push(this.attempt(d));
-    const due = this.dispatcher.due(now);
-    if (due.length > 0) {
-      const inhibition = this.inhibitor.index(this.store.values(), now);
-      for (const group of due) attempts.push(...this.flush(group, now, inhibition));
-    }
+    for (const group of this.dispatcher.due(now)) attempts.push(...this.flush(group, now));
     this.refreshStates(now);
     if (now - this.lastMaintenance >= MAINTENANCE_INTERVAL_MS) this.maintain(now);
     return Promise.all(attempts).then(() => undefined);
@@ -222,7 +223,10 @@ export class Alertmanager implements AlertSink {
     this.inhibitor = new Inhibitor(config.inhibitRules);
     this.dispatcher = new Dispatcher(new Route(config.route));
     const now = this.clock.now();
-    for (const alert of this.store.values()) this.dispatcher.process(alert, now);
+    for (const alert of this.store.values()) {
+      this.inhibitor.update(alert);
+      this.dispatcher.process(alert, now);
+    }
     this.refreshStates(now);
     this.schedule();
   }
@@ -248,7 +252,7 @@ export class Alertmanager implements AlertSink {
 
   // ---------------------------------------------------------------- notification pipeline
 
-  private flush(group: AggregationGroup, now: number, inhibition: InhibitionIndex): Promise<void>[] {
+  private flush(group: AggregationGroup, now: number): Promise<void>[] {
     group.hasFlushed = true;
     group.nextFlushAt = now + group.route.options.groupIntervalMs;
     const snapshot = [...group.alerts.values()];
@@ -258,8 +262,8 @@ export class Alertmanager implements AlertSink {
       snapshot
         .filter(
           (a) =>
-            inhibition.mutes(a.labels, a.fingerprint).length === 0 &&
-            this.silences.mutes(a.labels, now).length === 0,
+            this.inhibitor.mutes(a.labels, a.fingerprint, now).length === 0 &&
+            this.silences.mutes(a.labels, now, a.fingerprint).length === 0,
         )
         .map(
           (a): NotifiedAlert => ({
@@ -416,12 +420,11 @@ export class Alertmanager implements AlertSink {
   // ---------------------------------------------------------------- state, history, maintenance
 
   /** Records every alert whose state (firing, suppressed and by what, resolved) changed. */
-  private refreshStates(now: number): void {
-    const inhibition = this.inhibitor.index(this.store.values(), now);
-    for (const alert of this.store.values()) {
+  private refreshStates(now: number, alerts: Iterable<Alert> = this.store.values()): void {
+    for (const alert of alerts) {
       const resolved = isResolved(alert, now);
-      const silencedBy = resolved ? [] : this.silences.mutes(alert.labels, now);
-      const inhibitedBy = resolved ? [] : inhibition.mutes(alert.labels, alert.fingerprint);
+      const silencedBy = resolved ? [] : this.silences.mutes(alert.labels, now, alert.fingerprint);
+      const inhibitedBy = resolved ? [] : this.inhibitor.mutes(alert.labels, alert.fingerprint, now);
       const state: AlertState = resolved
         ? 'resolved'
         : silencedBy.length + inhibitedBy.length > 0
@@ -456,7 +459,10 @@ export class Alertmanager implements AlertSink {
 
   private maintain(now: number): void {
     this.lastMaintenance = now;
-    for (const alert of this.store.gc(now - this.resolvedRetentionMs)) this.tracked.delete(alert.fingerprint);
+    for (const alert of this.store.gc(now - this.resolvedRetentionMs)) {
+      this.tracked.delete(alert.fingerprint);
+      this.inhibitor.remove(alert.fingerprint);
+    }
     this.silences.gc(now);
     this.nflog.gc(now);
     this.historyLog.gc(now);
@@ -464,10 +470,9 @@ export class Alertmanager implements AlertSink {
 
   // ---------------------------------------------------------------- queries (the API's)
 
-  status(alert: Alert, now = this.clock.now(), inhibition?: InhibitionIndex): AlertStatus {
-    const index = inhibition ?? this.inhibitor.index(this.store.values(), now);
-    const silencedBy = this.silences.mutes(alert.labels, now);
-    const inhibitedBy = index.mutes(alert.labels, alert.fingerprint);
+  status(alert: Alert, now = this.clock.now()): AlertStatus {
+    const silencedBy = this.silences.mutes(alert.labels, now, alert.fingerprint);
+    const inhibitedBy = this.inhibitor.mutes(alert.labels, alert.fingerprint, now);
     return {
       state: silencedBy.length + inhibitedBy.length > 0 ? 'suppressed' : 'active',
       silencedBy,
@@ -479,10 +484,9 @@ export class Alertmanager implements AlertSink {
   /** Current (unresolved) alerts, by fingerprint. */
   alerts(filter: AlertFilter = {}): AlertView[] {
     const now = this.clock.now();
-    const inhibition = this.inhibitor.index(this.store.values(), now);
     const out: AlertView[] = [];
     for (const alert of this.store.values()) {
-      const view = this.view(alert, now, inhibition, filter);
+      const view = this.view(alert, now, filter);
       if (view) out.push(view);
     }
     return out.sort((a, b) => (a.alert.fingerprint < b.alert.fingerprint ? -1 : 1));
@@ -491,14 +495,13 @@ export class Alertmanager implements AlertSink {
   /** Aggregation groups with their current alerts that pass the filter; groups left empty are omitted. */
   groups(filter: AlertFilter = {}): GroupView[] {
     const now = this.clock.now();
-    const inhibition = this.inhibitor.index(this.store.values(), now);
     const out: GroupView[] = [];
     for (const group of this.dispatcher.list()) {
       const receiver = group.route.options.receiver;
       if (filter.receiver && !filter.receiver.test(receiver)) continue;
       const alerts: AlertView[] = [];
       for (const alert of group.alerts.values()) {
-        const view = this.view(alert, now, inhibition, { ...filter, receiver: undefined });
+        const view = this.view(alert, now, { ...filter, receiver: undefined });
         if (view) alerts.push(view);
       }
       if (alerts.length === 0) continue;
@@ -514,17 +517,12 @@ export class Alertmanager implements AlertSink {
     );
   }
 
-  private view(
-    alert: Alert,
-    now: number,
-    inhibition: InhibitionIndex,
-    filter: AlertFilter,
-  ): AlertView | undefined {
+  private view(alert: Alert, now: number, filter: AlertFilter): AlertView | undefined {
     if (isResolved(alert, now)) return undefined;
     if (filter.matchers && !matchesAll(filter.matchers, alert.labels)) return undefined;
     const receivers = [...new Set(this.dispatcher.root.match(alert.labels).map((r) => r.options.receiver))];
     if (filter.receiver && !receivers.some((r) => filter.receiver!.test(r))) return undefined;
-    const status = this.status(alert, now, inhibition);
+    const status = this.status(alert, now);
     if (filter.active === false && status.state === 'active') return undefined;
     if (filter.silenced === false && status.silencedBy.length > 0) return undefined;
     if (filter.inhibited === false && status.inhibitedBy.length > 0) return undefined;

@@ -17,10 +17,21 @@ export function fingerprint(labels: LabelSet): string {
     hi = (Math.imul(hi, 0x1b3) + (lo << 8) + Math.floor(loMul / 0x1_0000_0000)) >>> 0;
     lo = loMul >>> 0;
   };
+  const addString = (text: string) => {
+    // ASCII (nearly every label) is its own UTF-8; anything else goes through the encoder.
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) {
+        for (const byte of encoder.encode(text.slice(i))) add(byte);
+        return;
+      }
+      add(c);
+    }
+  };
   for (const name of Object.keys(labels).sort()) {
-    for (const byte of encoder.encode(name)) add(byte);
+    addString(name);
     add(0xff);
-    for (const byte of encoder.encode(labels[name]!)) add(byte);
+    addString(labels[name]!);
     add(0xff);
   }
   return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');

@@ -4,6 +4,9 @@
  * labels (both absent counts as equal). An alert matching both sides never inhibits another
  * alert that matches both sides, so a rule cannot make two alerts mute each other. Silenced
  * source alerts still inhibit, as in Alertmanager.
+ *
+ * Source alerts are indexed per rule by their `equal` values as they arrive, so asking whether an
+ * alert is inhibited is a lookup, not a scan of every alert held.
  */
 import type { InhibitRuleConfig } from './config.js';
 import type { LabelSet } from './fingerprint.js';
@@ -17,58 +20,78 @@ export interface InhibitSource {
 
 interface IndexedSource {
   fingerprint: string;
+  endsAt: number;
   /** Also matches the rule's target side. */
   twoSided: boolean;
 }
 
 export class Inhibitor {
-  constructor(private readonly rules: readonly InhibitRuleConfig[]) {}
+  /** Per rule: `equal` values → fingerprint → source alert. */
+  private readonly sources: Map<string, Map<string, IndexedSource>>[];
+  /** Per source fingerprint: its key in each rule it is a source of (for removal). */
+  private readonly keys = new Map<string, (string | undefined)[]>();
 
-  /**
-   * The firing source alerts of every rule at `now`, indexed by their `equal` label values, so
-   * each `mutes` question is a lookup instead of a scan of all alerts.
-   */
-  index(alerts: Iterable<InhibitSource>, now: number): InhibitionIndex {
-    const perRule = this.rules.map(() => new Map<string, IndexedSource[]>());
-    if (this.rules.length > 0)
-      for (const alert of alerts) {
-        if (alert.endsAt <= now) continue;
-        this.rules.forEach((rule, i) => {
-          if (!matchesAll(rule.sourceMatchers, alert.labels)) return;
-          const key = equalKey(rule.equal, alert.labels);
-          const list = perRule[i]!.get(key) ?? [];
-          list.push({
-            fingerprint: alert.fingerprint,
-            twoSided: matchesAll(rule.targetMatchers, alert.labels),
-          });
-          perRule[i]!.set(key, list);
-        });
-      }
-    return new InhibitionIndex(this.rules, perRule);
+  constructor(private readonly rules: readonly InhibitRuleConfig[]) {
+    this.sources = rules.map(() => new Map());
   }
-}
 
-export class InhibitionIndex {
-  constructor(
-    private readonly rules: readonly InhibitRuleConfig[],
-    private readonly sources: Map<string, IndexedSource[]>[],
-  ) {}
+  /** Records the current version of an alert (call on every change). */
+  update(alert: InhibitSource): void {
+    this.remove(alert.fingerprint);
+    let keys: (string | undefined)[] | undefined;
+    this.rules.forEach((rule, i) => {
+      if (!matchesAll(rule.sourceMatchers, alert.labels)) return;
+      const key = equalKey(rule.equal, alert.labels);
+      const bucket = this.sources[i]!.get(key) ?? new Map<string, IndexedSource>();
+      bucket.set(alert.fingerprint, {
+        fingerprint: alert.fingerprint,
+        endsAt: alert.endsAt,
+        twoSided: matchesAll(rule.targetMatchers, alert.labels),
+      });
+      this.sources[i]!.set(key, bucket);
+      keys ??= [];
+      keys[i] = key;
+    });
+    if (keys) this.keys.set(alert.fingerprint, keys);
+  }
 
-  /** Fingerprints of the firing alerts that inhibit `labels` (sorted; empty when not inhibited). */
-  mutes(labels: LabelSet, fingerprint: string): string[] {
-    const by = new Set<string>();
+  remove(fingerprint: string): void {
+    const keys = this.keys.get(fingerprint);
+    if (!keys) return;
+    keys.forEach((key, i) => {
+      if (key === undefined) return;
+      const bucket = this.sources[i]!.get(key)!;
+      bucket.delete(fingerprint);
+      if (bucket.size === 0) this.sources[i]!.delete(key);
+    });
+    this.keys.delete(fingerprint);
+  }
+
+  /** Fingerprints of the firing alerts that inhibit `labels` at `now` (sorted; empty when not inhibited). */
+  mutes(labels: LabelSet, fingerprint: string, now: number): string[] {
+    let by: Set<string> | undefined;
     this.rules.forEach((rule, i) => {
       if (!matchesAll(rule.targetMatchers, labels)) return;
+      const bucket = this.sources[i]!.get(equalKey(rule.equal, labels));
+      if (!bucket) return;
       const twoSided = matchesAll(rule.sourceMatchers, labels);
-      for (const source of this.sources[i]!.get(equalKey(rule.equal, labels)) ?? []) {
-        if (source.fingerprint === fingerprint || (twoSided && source.twoSided)) continue;
+      for (const source of bucket.values()) {
+        if (source.endsAt <= now || source.fingerprint === fingerprint || (twoSided && source.twoSided))
+          continue;
+        by ??= new Set();
         by.add(source.fingerprint);
       }
     });
-    return [...by].sort();
+    return by ? [...by].sort() : [];
   }
 }
 
 function equalKey(names: readonly string[], labels: LabelSet): string {
-  return JSON.stringify(names.map((n) => labels[n] ?? ''));
+  // Length-prefixed, so no value can imitate a boundary between two others.
+  let key = '';
+  for (const n of names) {
+    const v = labels[n] ?? '';
+    key += `${v.length}:${v}`;
+  }
+  return key;
 }

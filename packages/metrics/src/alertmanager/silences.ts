@@ -66,8 +66,12 @@ export class Silences {
   private readonly held = new Map<string, Held>();
   private readonly retentionMs: number;
   private readonly maxSilences: number;
-  /** Bumped on every change: lets callers cache what silences mute. */
-  version = 0;
+  /** Bumped on every change: invalidates the cache of what silences mute. */
+  private version = 0;
+  private readonly cache = new Map<string, string[]>();
+  private cacheVersion = -1;
+  private cacheFrom = Number.POSITIVE_INFINITY;
+  private cacheUntil = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: SilencesOptions = {}) {
     this.retentionMs = options.retentionMs ?? 120 * 3_600_000;
@@ -151,8 +155,33 @@ export class Silences {
     return out;
   }
 
-  /** Ids of the active silences that mute `labels`, sorted. */
-  mutes(labels: LabelSet, now: number): string[] {
+  /**
+   * Ids of the active silences that mute `labels`, sorted. With the alert's fingerprint the answer
+   * is cached until the silences change or one of them starts or ends (Alertmanager's marker does
+   * the same), so checking every alert on every tick costs a lookup each.
+   */
+  mutes(labels: LabelSet, now: number, fingerprint?: string): string[] {
+    if (fingerprint === undefined) return this.match(labels, now);
+    if (
+      this.cacheVersion !== this.version ||
+      now < this.cacheFrom ||
+      now >= this.cacheUntil ||
+      this.cache.size > 100_000
+    ) {
+      this.cache.clear();
+      this.cacheVersion = this.version;
+      this.cacheFrom = now;
+      this.cacheUntil = this.nextChange(now) ?? Number.POSITIVE_INFINITY;
+    }
+    let ids = this.cache.get(fingerprint);
+    if (!ids) {
+      ids = this.match(labels, now);
+      this.cache.set(fingerprint, ids);
+    }
+    return ids;
+  }
+
+  private match(labels: LabelSet, now: number): string[] {
     const ids: string[] = [];
     for (const { silence, matchers } of this.held.values())
       if (silenceState(silence, now) === 'active' && matchesAll(matchers, labels)) ids.push(silence.id);
