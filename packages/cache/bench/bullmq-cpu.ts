@@ -1,9 +1,11 @@
 /**
- * Server CPU per BullMQ job, Parley cache against redis-server: each server in its own process
- * (so the BullMQ client's CPU is not counted), jobs/s and the server's user+system CPU per job
- * from /proc, at concurrency 1 and 50, in rounds that alternate who goes first.
+ * The scripting figures with the server's own CPU, Parley cache against redis-server: each server
+ * in its own process (so the client's CPU is not counted), EVALSHA of a small script under
+ * redis-benchmark -c 50, then BullMQ add+process at concurrency 1 and 50, in rounds that
+ * alternate who goes first; ops/s and the server's user+system CPU per op (from /proc), which
+ * depends much less than ops/s on what else the machine is doing.
  *
- *   npx tsx packages/cache/bench/bullmq-cpu.ts [--jobs 10000] [--rounds 3] [--profile <dir>]
+ *   npx tsx packages/cache/bench/bullmq-cpu.ts [--jobs 10000] [--requests 200000] [--rounds 3] [--profile <dir>]
  *
  * `--profile <dir>` starts the Parley server with `node --cpu-prof --cpu-prof-dir <dir>` (open the
  * .cpuprofile in Chrome DevTools or speedscope); profiling slows it, so its figures are not ratios.
@@ -14,17 +16,19 @@ import { parseArgs } from 'node:util';
 import { median } from '@parley/kit/bench';
 import { Redis } from 'ioredis';
 import { cpuTimeMs, waitForPing } from './index.js';
-import { bullmqRate } from './scripting.js';
+import { bullmqRate, evalshaRate } from './scripting.js';
 
 const { values } = parseArgs({
   options: {
     jobs: { type: 'string', default: '10000' },
     rounds: { type: 'string', default: '3' },
+    requests: { type: 'string', default: '200000' },
     profile: { type: 'string' },
   },
 });
 const jobs = Number(values.jobs);
 const rounds = Number(values.rounds);
+const requests = Number(values.requests);
 
 /** user + system CPU ms of a process so far. */
 function cpuMs(pid: number): number {
@@ -67,36 +71,66 @@ const redis = await start('redis', base + 1, 'redis-server', [
   '--appendonly',
   'no',
 ]);
+/** One figure: `count` operations (jobs, requests) against the server on `port`; returns ops/s. */
+interface Measure {
+  name: string;
+  unit: string;
+  count: number;
+  rate(port: number): Promise<number>;
+}
+
+const measures: Measure[] = [
+  {
+    name: 'EVALSHA (redis-benchmark -c 50)',
+    unit: 'ops',
+    count: requests,
+    rate: (port) => evalshaRate(port, requests),
+  },
+  ...[1, 50].map((concurrency) => ({
+    name: `BullMQ c${concurrency}`,
+    unit: 'job',
+    count: jobs,
+    rate: (port: number) => bullmqRate(port, jobs, concurrency),
+  })),
+];
+
+/** Runs one measure on one server: [ops/s, server CPU µs/op, client CPU µs/op, commands/op]. */
+async function once(measure: Measure, server: Server): Promise<number[]> {
+  const before = cpuMs(server.child.pid!);
+  const commandsBefore = await commandsProcessed(server.port);
+  const clientBefore = process.cpuUsage();
+  const rate = await measure.rate(server.port);
+  const client = process.cpuUsage(clientBefore);
+  const cpu = ((cpuMs(server.child.pid!) - before) * 1000) / measure.count;
+  const commands = ((await commandsProcessed(server.port)) - commandsBefore) / measure.count;
+  return [rate, cpu, (client.user + client.system) / measure.count, commands];
+}
+
 try {
   // Warm-up: V8 compiles the hot paths, both servers load BullMQ's scripts.
   for (const server of [parley, redis]) await bullmqRate(server.port, 1000, 10);
-  for (const concurrency of [1, 50]) {
+  for (const measure of measures) {
     const figures = { parley: [] as number[][], redis: [] as number[][] };
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 === 1 ? [parley, redis] : [redis, parley];
       const line: string[] = [];
       for (const server of order) {
-        const before = cpuMs(server.child.pid!);
-        const commandsBefore = await commandsProcessed(server.port);
-        const clientBefore = process.cpuUsage();
-        const rate = await bullmqRate(server.port, jobs, concurrency);
-        const client = process.cpuUsage(clientBefore);
-        const cpu = ((cpuMs(server.child.pid!) - before) * 1000) / jobs;
-        const commands = ((await commandsProcessed(server.port)) - commandsBefore) / jobs;
-        figures[server.name as 'parley' | 'redis'].push([rate, cpu]);
+        const [rate, cpu, client, commands] = await once(measure, server);
+        figures[server.name as 'parley' | 'redis'].push([rate!, cpu!]);
         line.push(
-          `${server.name} ${Math.round(rate)} jobs/s ${cpu.toFixed(0)} µs CPU/job (client ${((client.user + client.system) / jobs).toFixed(0)} µs, ${commands.toFixed(1)} commands/job)`,
+          `${server.name} ${Math.round(rate!)}/s ${cpu!.toFixed(1)} µs CPU/${measure.unit} (client ${client!.toFixed(0)} µs, ${commands!.toFixed(1)} commands)`,
         );
       }
       const [p, r] = [figures.parley.at(-1)!, figures.redis.at(-1)!];
       console.log(
-        `c${concurrency} round ${round}: ${line.join(', ')}; ratio ${(p[0]! / r[0]!).toFixed(2)}, CPU ${(p[1]! / r[1]!).toFixed(2)}x`,
+        `${measure.name} round ${round}: ${line.join(', ')}; ratio ${(p[0]! / r[0]!).toFixed(2)}, CPU ${(p[1]! / r[1]!).toFixed(2)}x`,
       );
     }
     const ratios = figures.parley.map((p, i) => p[0]! / figures.redis[i]![0]!);
     const cpu = figures.parley.map((p, i) => p[1]! / figures.redis[i]![1]!);
+    const middle = (side: number[][], at: number) => median(side.map((f) => f[at]!));
     console.log(
-      `c${concurrency} median: parley ${Math.round(median(figures.parley.map((f) => f[0]!)))} redis ${Math.round(median(figures.redis.map((f) => f[0]!)))} jobs/s, ratio ${median(ratios).toFixed(2)}; CPU/job parley ${median(figures.parley.map((f) => f[1]!)).toFixed(0)} µs redis ${median(figures.redis.map((f) => f[1]!)).toFixed(0)} µs (${median(cpu).toFixed(2)}x)`,
+      `${measure.name} median of ${rounds}: parley ${Math.round(middle(figures.parley, 0))}/s, redis ${Math.round(middle(figures.redis, 0))}/s, ratio ${median(ratios).toFixed(2)} (rounds ${ratios.map((r) => r.toFixed(2)).join(' ')}); server CPU/${measure.unit} parley ${middle(figures.parley, 1).toFixed(1)} µs, redis ${middle(figures.redis, 1).toFixed(1)} µs (${median(cpu).toFixed(2)}x)`,
     );
   }
 } finally {

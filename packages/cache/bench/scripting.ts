@@ -21,7 +21,7 @@ export interface ScriptingBenchTargets {
 const SMALL_SCRIPT = "return redis.call('incr', KEYS[1])";
 
 /** redis-benchmark running one EVALSHA command line; returns requests per second. */
-async function evalshaRate(port: number, requests: number): Promise<number> {
+export async function evalshaRate(port: number, requests: number): Promise<number> {
   const redis = new Redis({ port, host: '127.0.0.1' });
   const sha = (await redis.script('LOAD', SMALL_SCRIPT)) as string;
   redis.disconnect();
