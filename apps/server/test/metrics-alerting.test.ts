@@ -93,6 +93,7 @@ receivers:
       readiness: [],
       modules: [...modules.map((m) => m.plugin), slow],
       iam: platform.iam,
+      metricsRegistry: platform.context.metricsRegistry,
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -172,6 +173,17 @@ receivers:
       'ops',
     );
     expect(series.data.result.map((r) => r.metric.alertname)).toContain('ParleyApiLatencyHigh');
+    // The evaluator's own metrics are on /metrics, so the self-scrape stores them too.
+    const evaluations = await api(
+      `/api/v1/query?query=${encodeURIComponent('prometheus_rule_evaluations_total{job="parley"} > 0')}`,
+      'ops',
+    );
+    expect(evaluations.data.result.map((r) => r.metric.rule_group)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/;parley-api$/),
+        expect.stringMatching(/;parley-dependencies$/),
+      ]),
+    );
     const rules = await api('/api/v1/rules?type=alert', 'ops');
     expect(rules.data.groups.map((g) => g.name)).toEqual(['parley-api', 'parley-dependencies']);
     expect(await api('/api/v1/alerts', 'tenant')).toEqual({ status: 'success', data: { alerts: [] } });

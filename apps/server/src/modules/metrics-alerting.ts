@@ -12,6 +12,7 @@ import {
   type Tsdb,
 } from '@parley/metrics';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServerConfig } from '../config.js';
 
 /** Parley's objectives and the notifier's default configuration, shipped with the server. */
@@ -56,6 +57,8 @@ export function openAlerting(options: {
   dataDir: string;
   clock: Clock;
   logger: Logger;
+  /** The server's /metrics registry: the rule groups' own metrics are exported there. */
+  registry: Registry;
 }): Alerting {
   const { config, db, clock, logger } = options;
   const externalURL = config.PARLEY_METRICS_EXTERNAL_URL;
@@ -78,6 +81,7 @@ export function openAlerting(options: {
       logger.warn({ group: group.name, rule: rule.name, err: error }, 'evaluating rule failed'),
   });
   rules.reload();
+  const unregister = exportRuleMetrics(rules, options.registry);
   rules.start();
   alertmanager.start();
 
@@ -108,7 +112,45 @@ export function openAlerting(options: {
     async close() {
       process.off('SIGHUP', reload);
       rules.stop();
+      unregister();
       await alertmanager.close();
     },
+  };
+}
+
+/**
+ * Prometheus's `prometheus_rule_group_*` and `prometheus_rule_evaluation*` series, read from the
+ * rule manager at each scrape of /metrics (so the self-scrape stores them with Parley's own).
+ */
+function exportRuleMetrics(rules: RuleManager, registry: Registry): () => void {
+  const names: string[] = [];
+  for (const family of rules.metricFamilies()) {
+    const read = () => rules.metricFamilies().find((f) => f.name === family.name)?.samples ?? [];
+    const common = {
+      name: family.name,
+      help: family.help,
+      labelNames: ['rule_group'] as const,
+      registers: [registry],
+    };
+    if (family.type === 'gauge')
+      new Gauge({
+        ...common,
+        collect() {
+          this.reset();
+          for (const s of read()) this.set({ rule_group: s.group }, s.value);
+        },
+      });
+    else
+      new Counter({
+        ...common,
+        collect() {
+          this.reset();
+          for (const s of read()) this.inc({ rule_group: s.group }, s.value);
+        },
+      });
+    names.push(family.name);
+  }
+  return () => {
+    for (const name of names) registry.removeSingleMetric(name);
   };
 }

@@ -29,7 +29,14 @@ const MAINTENANCE_INTERVAL_MS = 60_000;
  * silences and history are the operators' too: other tenants see an empty rule set and no
  * notifier (404), since platform alerts describe every tenant's traffic.
  */
-export const openMetricsModule: ModuleFactory = async ({ config, database, dataDir, clock, logger }) => {
+export const openMetricsModule: ModuleFactory = async ({
+  config,
+  database,
+  dataDir,
+  clock,
+  logger,
+  metricsRegistry,
+}) => {
   // The operators' tenant may be created after the server starts: looked up until it exists.
   let platformTenantId: string | undefined;
   const resolvePlatformTenant = async () => {
@@ -42,7 +49,14 @@ export const openMetricsModule: ModuleFactory = async ({ config, database, dataD
     retention: { rawMs: config.PARLEY_METRICS_RETENTION },
   });
   const stopMaintenance = storage.startMaintenance(MAINTENANCE_INTERVAL_MS, () => clock.now());
-  const alerting = openAlerting({ config, db: storage.tenant(PLATFORM_METRICS), dataDir, clock, logger });
+  const alerting = openAlerting({
+    config,
+    db: storage.tenant(PLATFORM_METRICS),
+    dataDir,
+    clock,
+    logger,
+    registry: metricsRegistry,
+  });
 
   // The server answers its own scrape in-process: no listening address needed, no socket.
   let host: FastifyInstance | undefined;
@@ -60,8 +74,7 @@ export const openMetricsModule: ModuleFactory = async ({ config, database, dataD
       host.inject({ method: 'GET', url: '/metrics', headers: init.headers }),
       timedOut,
     ]);
-    // The rule groups' own metrics (Prometheus's prometheus_rule_group_*) ride along with the scrape.
-    return new Response(`${res.body}${res.body.endsWith('\n') ? '' : '\n'}${alerting.rules.exposition()}`, {
+    return new Response(res.body, {
       status: res.statusCode,
       headers: { 'content-type': String(res.headers['content-type'] ?? 'text/plain') },
     });

@@ -22,7 +22,7 @@ export {
 } from './file.js';
 export { formatE, formatG } from './format.js';
 export { Group, type GroupCounters, type GroupOptions } from './group.js';
-export { RuleManager, type RuleManagerOptions } from './manager.js';
+export { RuleManager, type RuleManagerOptions, type RuleMetricFamily } from './manager.js';
 export { RecordingRule } from './recording.js';
 export { type QueryFunc, Rule, type RuleHealth, type RuleSample } from './rule.js';
 export { parseTemplate, type Template, type TemplateData, TemplateError } from './template.js';

@@ -193,68 +193,86 @@ export class RuleManager {
     arm();
   }
 
-  /** Prometheus's rule-group metrics in the text exposition format. */
+  /** Prometheus's rule-group metric families, one sample per group (label `rule_group`). */
+  metricFamilies(): RuleMetricFamily[] {
+    const groups = this.groups();
+    return GROUP_METRICS.map(([name, type, help, value]) => ({
+      name,
+      type,
+      help,
+      samples: groups.map((g) => ({ group: g.key, value: value(g) })),
+    }));
+  }
+
+  /** The same in the text exposition format. */
   exposition(): string {
-    const families: [string, 'gauge' | 'counter', string, (g: Group) => number][] = [
-      [
-        'prometheus_rule_group_interval_seconds',
-        'gauge',
-        'The interval of a rule group.',
-        (g) => g.intervalMs / 1000,
-      ],
-      [
-        'prometheus_rule_group_last_duration_seconds',
-        'gauge',
-        'The duration of the last rule group evaluation.',
-        (g) => g.evaluationTimeMs / 1000,
-      ],
-      [
-        'prometheus_rule_group_last_evaluation_timestamp_seconds',
-        'gauge',
-        'The timestamp of the last rule group evaluation in seconds.',
-        (g) => (g.lastEvaluation ?? 0) / 1000,
-      ],
-      [
-        'prometheus_rule_group_last_evaluation_samples',
-        'gauge',
-        'The number of samples returned during the last rule group evaluation.',
-        (g) => g.lastSamples,
-      ],
-      ['prometheus_rule_group_rules', 'gauge', 'The number of rules.', (g) => g.rules.length],
-      [
-        'prometheus_rule_group_iterations_total',
-        'counter',
-        'The total number of scheduled rule group evaluations, whether executed or missed.',
-        (g) => g.counters.iterations + g.counters.missed,
-      ],
-      [
-        'prometheus_rule_group_iterations_missed_total',
-        'counter',
-        'The total number of rule group evaluations missed due to slow rule group evaluation.',
-        (g) => g.counters.missed,
-      ],
-      [
-        'prometheus_rule_evaluations_total',
-        'counter',
-        'The total number of rule evaluations.',
-        (g) => g.counters.evaluations,
-      ],
-      [
-        'prometheus_rule_evaluation_failures_total',
-        'counter',
-        'The total number of rule evaluation failures.',
-        (g) => g.counters.failures,
-      ],
-    ];
     let out = '';
-    for (const [name, type, help, value] of families) {
-      out += `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
-      for (const g of this.groupsByKey.values())
-        out += `${name}{rule_group=${JSON.stringify(g.key)}} ${value(g)}\n`;
+    for (const f of this.metricFamilies()) {
+      out += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n`;
+      for (const s of f.samples) out += `${f.name}{rule_group=${JSON.stringify(s.group)}} ${s.value}\n`;
     }
     return out;
   }
 }
+
+export interface RuleMetricFamily {
+  name: string;
+  type: 'gauge' | 'counter';
+  help: string;
+  samples: { group: string; value: number }[];
+}
+
+const GROUP_METRICS: [string, 'gauge' | 'counter', string, (g: Group) => number][] = [
+  [
+    'prometheus_rule_group_interval_seconds',
+    'gauge',
+    'The interval of a rule group.',
+    (g) => g.intervalMs / 1000,
+  ],
+  [
+    'prometheus_rule_group_last_duration_seconds',
+    'gauge',
+    'The duration of the last rule group evaluation.',
+    (g) => g.evaluationTimeMs / 1000,
+  ],
+  [
+    'prometheus_rule_group_last_evaluation_timestamp_seconds',
+    'gauge',
+    'The timestamp of the last rule group evaluation in seconds.',
+    (g) => (g.lastEvaluation ?? 0) / 1000,
+  ],
+  [
+    'prometheus_rule_group_last_evaluation_samples',
+    'gauge',
+    'The number of samples returned during the last rule group evaluation.',
+    (g) => g.lastSamples,
+  ],
+  ['prometheus_rule_group_rules', 'gauge', 'The number of rules.', (g) => g.rules.length],
+  [
+    'prometheus_rule_group_iterations_total',
+    'counter',
+    'The total number of scheduled rule group evaluations, whether executed or missed.',
+    (g) => g.counters.iterations + g.counters.missed,
+  ],
+  [
+    'prometheus_rule_group_iterations_missed_total',
+    'counter',
+    'The total number of rule group evaluations missed due to slow rule group evaluation.',
+    (g) => g.counters.missed,
+  ],
+  [
+    'prometheus_rule_evaluations_total',
+    'counter',
+    'The total number of rule evaluations.',
+    (g) => g.counters.evaluations,
+  ],
+  [
+    'prometheus_rule_evaluation_failures_total',
+    'counter',
+    'The total number of rule evaluation failures.',
+    (g) => g.counters.failures,
+  ],
+];
 
 function hash(text: string): number {
   // FNV-1a: stable across processes, so a group keeps its slot after a restart.
