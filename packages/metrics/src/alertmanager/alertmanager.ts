@@ -153,7 +153,11 @@ export class Alertmanager implements AlertSink {
     if (dir) mkdirSync(dir, { recursive: true });
     const file = (name: string) => (dir ? join(dir, name) : undefined);
     this.silences = new Silences({ file: file('silences.json'), retentionMs: options.retentionMs });
-    this.nflog = new NotificationLog({ file: file('nflog.json'), retentionMs: options.retentionMs });
+    this.nflog = new NotificationLog({
+      file: file('nflog.json'),
+      retentionMs: options.retentionMs,
+      onError: (error) => this.logger.error({ err: error }, 'alertmanager: notification log snapshot failed'),
+    });
     this.historyLog = new History({ file: file('history.jsonl'), ...options.history });
   }
 
@@ -214,6 +218,7 @@ export class Alertmanager implements AlertSink {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.allSettled([...this.inFlight]);
+    this.nflog.flush();
   }
 
   /** Replaces the configuration (a reload): alerts are routed again into new groups; the notification log keeps them from being re-sent. */

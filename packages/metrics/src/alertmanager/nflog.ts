@@ -20,11 +20,14 @@ export interface NotificationLogOptions {
   file?: string;
   /** Entries are forgotten this long after they were written. Default 120h. */
   retentionMs?: number;
+  /** A deferred snapshot write failed. */
+  onError?: (error: unknown) => void;
 }
 
 export class NotificationLog {
   private readonly entries = new Map<string, NflogEntry>();
   private readonly retentionMs: number;
+  private pending: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: NotificationLogOptions = {}) {
     this.retentionMs = options.retentionMs ?? 120 * 3_600_000;
@@ -47,6 +50,24 @@ export class NotificationLog {
       timestamp: now,
       expiresAt: now + this.retentionMs,
     });
+    // Notifications finishing together (a tick flushing many groups) share one snapshot write.
+    if (this.options.file && !this.pending) {
+      this.pending = setImmediate(() => {
+        try {
+          this.flush();
+        } catch (error) {
+          // Not fatal: the entries stay in memory and the next write retries; a restart before it may resend.
+          this.options.onError?.(error);
+        }
+      });
+    }
+  }
+
+  /** Writes a snapshot now if entries changed since the last one. */
+  flush(): void {
+    if (!this.pending) return;
+    clearImmediate(this.pending);
+    this.pending = undefined;
     this.save();
   }
 
