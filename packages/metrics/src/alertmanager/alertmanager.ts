@@ -47,6 +47,8 @@ export interface AlertmanagerOptions {
   retry?: { initialMs?: number; multiplier?: number; maxMs?: number };
   /** Resolved alerts are forgotten this long after they resolved. Default 30 min. */
   resolvedRetentionMs?: number;
+  /** At most this many alerts held; new ones beyond are refused (a runaway sender cannot exhaust memory). Default 100,000. */
+  maxAlerts?: number;
   /** With `start()`: the longest sleep between ticks. Default 1 s. */
   maxTickIntervalMs?: number;
 }
@@ -131,6 +133,7 @@ export class Alertmanager implements AlertSink {
   private readonly retry: { initialMs: number; multiplier: number; maxMs: number };
   private readonly resolvedRetentionMs: number;
   private readonly maxTickIntervalMs: number;
+  private readonly maxAlerts: number;
   private lastMaintenance = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -149,6 +152,7 @@ export class Alertmanager implements AlertSink {
     this.retry = { initialMs: 500, multiplier: 1.5, maxMs: 60_000, ...options.retry };
     this.resolvedRetentionMs = options.resolvedRetentionMs ?? 30 * 60_000;
     this.maxTickIntervalMs = options.maxTickIntervalMs ?? 1000;
+    this.maxAlerts = options.maxAlerts ?? 100_000;
     const dir = options.dataDir;
     if (dir) mkdirSync(dir, { recursive: true });
     const file = (name: string) => (dir ? join(dir, name) : undefined);
@@ -177,6 +181,10 @@ export class Alertmanager implements AlertSink {
       const alert = toAlert(posted, now, this.config.global.resolveTimeoutMs);
       if (typeof alert === 'string') {
         errors.push(`alerts[${i}]: ${alert}`);
+        return;
+      }
+      if (this.store.size >= this.maxAlerts && !this.store.get(alert.fingerprint)) {
+        errors.push(`alerts[${i}]: too many alerts held (limit ${this.maxAlerts})`);
         return;
       }
       const stored = this.store.put(alert, now);

@@ -4,7 +4,7 @@
  * loopback webhook receiver, and the mute check (silences + inhibition) per alert.
  * Run: `npx tsx packages/metrics/test/alertmanager/bench.ts`.
  */
-import { ManualClock } from '@parley/kit';
+import { createLogger, ManualClock } from '@parley/kit';
 import { Alertmanager } from '../../src/alertmanager/alertmanager.js';
 import { parseAlertmanagerConfig } from '../../src/alertmanager/config.js';
 import { WebhookReceiver } from './receiver.js';
@@ -48,7 +48,11 @@ async function main(): Promise<void> {
   const runs = { batch: [] as number[], single: [] as number[], flush: [] as number[], mute: [] as number[] };
   for (let run = 0; run < 5; run++) {
     const clock = new ManualClock(T0);
-    const am = new Alertmanager({ config: parseAlertmanagerConfig(yaml(receiver.url), 'bench.yml'), clock });
+    const am = new Alertmanager({
+      config: parseAlertmanagerConfig(yaml(receiver.url), 'bench.yml'),
+      clock,
+      logger: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }),
+    });
     for (let i = 0; i < 20; i++)
       am.send([
         {

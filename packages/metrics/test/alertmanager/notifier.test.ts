@@ -124,6 +124,17 @@ describe('Alertmanager notification timing', () => {
     expect(h.timeline).toEqual(['0s /team firing Old:firing']);
   });
 
+  it('refuses new alerts beyond maxAlerts but keeps updating the held ones', async () => {
+    const h = new Harness(receiver, BASIC, { maxAlerts: 2 });
+    h.fire({ alertname: 'A', instance: '1' });
+    h.fire({ alertname: 'A', instance: '2' });
+    expect(() => h.fire({ alertname: 'A', instance: '3' })).toThrow(
+      'alerts[0]: too many alerts held (limit 2)',
+    );
+    h.fire({ alertname: 'A', instance: '1' });
+    expect(h.am.alerts()).toHaveLength(2);
+  });
+
   it('alerts without endsAt resolve after resolve_timeout', async () => {
     const h = new Harness(receiver, `global:\n  resolve_timeout: 2m\n${BASIC}`);
     h.post([{ labels: { alertname: 'NoEnd' }, annotations: {} }]);
