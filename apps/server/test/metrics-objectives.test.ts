@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { ManualClock } from '@parley/kit';
 import { type AlertingRule, labelsFromRecord, type PostableAlert, RuleManager, Tsdb } from '@parley/metrics';
 import { describe, expect, it } from 'vitest';
@@ -104,5 +105,11 @@ describe("Parley's default alerting rules", () => {
     expect(firing.find((a) => a.labels.alertname === 'ParleyQueueBacklog')?.annotations.summary).toBe(
       'Queue llm has 500 jobs waiting for 10 minutes',
     );
+  });
+
+  // Prometheus's own checker, where installed: the shipped file is a valid Prometheus rule file.
+  it.skipIf(spawnSync('promtool', ['--version']).status !== 0)('pass promtool check rules', () => {
+    const run = spawnSync('promtool', ['check', 'rules', DEFAULT_RULE_FILE], { encoding: 'utf8' });
+    expect(run.stdout).toContain('SUCCESS: 7 rules found');
   });
 });
