@@ -4,6 +4,7 @@
  * of groups that did not change (and of unchanged rules in groups that did).
  */
 import { type FSWatcher, watch } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type { Clock } from '@parley/kit';
 import type { AlertSink } from '../alerting/alert.js';
 import { Engine } from '../promql/engine.js';
@@ -129,11 +130,22 @@ export class RuleManager {
     for (const group of this.groupsByKey.values()) this.schedule(group);
   }
 
-  /** Reloads whenever a rule file changes (debounced); reload errors go to `onReloadError`. */
+  /**
+   * Reloads whenever a rule file changes (debounced); reload errors go to `onReloadError`. The
+   * folders are watched, not the files: editors and config-map mounts replace a file by renaming
+   * another over it, which a watch on the old file would never report.
+   */
   watchFiles(onReloadError: (error: Error) => void): void {
     let pending: NodeJS.Timeout | undefined;
+    const names = new Map<string, Set<string>>();
     for (const file of this.options.files) {
-      const watcher = watch(file, () => {
+      const dir = dirname(resolve(file));
+      names.set(dir, (names.get(dir) ?? new Set()).add(basename(file)));
+    }
+    for (const [dir, files] of names) {
+      const watcher = watch(dir, (_event, name) => {
+        // Kubernetes swaps a `..data` symlink to update every file of a mounted config map at once.
+        if (name && !files.has(name) && !name.startsWith('..')) return;
         clearTimeout(pending);
         pending = setTimeout(() => {
           try {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { systemClock } from '@parley/kit';
 import { describe, expect, it } from 'vitest';
 import { RuleManager } from '../../src/rules/manager.js';
@@ -53,10 +53,17 @@ describe('rule manager on real time', () => {
     try {
       writeFileSync(file, 'groups:\n  - name: g\n    rules:\n      - record: b\n        expr: "2"\n');
       expect(await until(() => manager.rules()[0]?.name === 'b')).toBe(true);
+      // Replaced by a rename, as editors save: the folder watch still sees it.
+      writeFileSync(
+        `${file}.tmp`,
+        'groups:\n  - name: g\n    rules:\n      - record: renamed\n        expr: "2"\n',
+      );
+      renameSync(`${file}.tmp`, file);
+      expect(await until(() => manager.rules()[0]?.name === 'renamed')).toBe(true);
       writeFileSync(file, 'groups:\n  - name: g\n    rules:\n      - record: c\n        expr: "2 +"\n');
       expect(await until(() => errors.length > 0)).toBe(true);
       expect(errors[0]!.message).toMatch(/rule 1 \("c"\): could not parse expression/);
-      expect(manager.rules().map((r) => r.name)).toEqual(['b']);
+      expect(manager.rules().map((r) => r.name)).toEqual(['renamed']);
     } finally {
       manager.stop();
     }
