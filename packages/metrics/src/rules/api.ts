@@ -6,8 +6,10 @@
 import type {} from '@parley/kit/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { type Params, param, paramList } from '../api/params.js';
-import { labelsToRecord } from '../labels.js';
+import { type Params, param, paramList, parseMatchers } from '../api/params.js';
+import type { Matcher } from '../index/matchers.js';
+import { labelsFromRecord, labelsToRecord } from '../labels.js';
+import { QueryError } from '../promql/value.js';
 import { type Alert, AlertingRule } from './alerting.js';
 import { formatE } from './format.js';
 import type { RuleManager } from './manager.js';
@@ -88,7 +90,21 @@ export async function rulesApi(app: FastifyInstance, options: RulesApiOptions): 
     const names = new Set(paramList(p, 'rule_name[]'));
     const groupNames = new Set([...paramList(p, 'rule_group[]'), ...paramList(p, 'group_name[]')]);
     const files = new Set(paramList(p, 'file[]'));
-    const filtered = names.size > 0 || groupNames.size > 0 || files.size > 0 || Boolean(type);
+    // match[]: series selectors over the rules' own labels (Prometheus 2.54+); any set may match.
+    let matcherSets: Matcher[][];
+    try {
+      matcherSets = parseMatchers(p);
+    } catch (error) {
+      if (error instanceof QueryError) return badData(reply, error.message);
+      throw error;
+    }
+    const matches = (rule: Rule) => {
+      if (matcherSets.length === 0) return true;
+      const labels = labelsFromRecord(rule.labels);
+      return matcherSets.some((set) => set.every((m) => m.matchesLabels(labels)));
+    };
+    const filtered =
+      names.size > 0 || groupNames.size > 0 || files.size > 0 || Boolean(type) || matcherSets.length > 0;
     const groups = [];
     for (const g of options.resolveRules(request)?.groups() ?? []) {
       if (groupNames.size > 0 && !groupNames.has(g.name)) continue;
@@ -97,7 +113,7 @@ export async function rulesApi(app: FastifyInstance, options: RulesApiOptions): 
         .filter((r) =>
           type === 'alert' ? r.type === 'alerting' : type === 'record' ? r.type === 'recording' : true,
         )
-        .filter((r) => names.size === 0 || names.has(r.name))
+        .filter((r) => (names.size === 0 || names.has(r.name)) && matches(r))
         .map((r) => apiRule(r, excludeAlerts !== 'true'));
       // With filters, groups left without rules are omitted, as Prometheus does.
       if (filtered && rules.length === 0) continue;

@@ -142,6 +142,8 @@ describe('rules and alerts API', () => {
     expect(await names('rule_name[]=bad&rule_name[]=HighLatency')).toEqual(['slo:HighLatency', 'broken:bad']);
     expect(await names('rule_group[]=broken')).toEqual(['broken:bad']);
     expect(await names(`file[]=${encodeURIComponent('/elsewhere.yml')}`)).toEqual([]);
+    expect(await names(`match[]=${encodeURIComponent('{severity="page"}')}`)).toEqual(['slo:HighLatency']);
+    expect(await names(`match[]=${encodeURIComponent('{severity=~"warn.*"}')}`)).toEqual([]);
     const excluded = await get('/api/v1/rules?type=alert&exclude_alerts=true');
     expect(excluded.body.data.groups[0].rules[0]).not.toHaveProperty('alerts');
   });
@@ -152,6 +154,10 @@ describe('rules and alerts API', () => {
       body: { status: 'error', errorType: 'bad_data', error: 'unsupported type: "alerts"' },
     });
     expect((await get('/api/v1/rules?exclude_alerts=maybe')).status).toBe(400);
+    expect((await get(`/api/v1/rules?match[]=${encodeURIComponent('{severity=')}`)).body).toMatchObject({
+      errorType: 'bad_data',
+      error: expect.stringMatching(/^invalid parameter "match\[\]": /),
+    });
   });
 
   it('lists pending and firing alerts on /api/v1/alerts, not resolved ones', async () => {
