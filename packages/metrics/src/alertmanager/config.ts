@@ -239,22 +239,11 @@ function routeConfig(raw: unknown, path: Path, fail: Fail, isRoot: boolean): Rou
   }
   if (r.group_wait !== undefined)
     out.groupWaitMs = duration(r.group_wait, [...path, 'group_wait'], fail, false);
-  if (r.group_interval !== undefined)
-    out.groupIntervalMs = duration(
-      r.group_interval,
-      [...path, 'group_interval'],
-      fail,
-      true,
-      'group_interval',
-    );
-  if (r.repeat_interval !== undefined)
-    out.repeatIntervalMs = duration(
-      r.repeat_interval,
-      [...path, 'repeat_interval'],
-      fail,
-      true,
-      'repeat_interval',
-    );
+  for (const [key, field] of [
+    ['group_interval', 'groupIntervalMs'],
+    ['repeat_interval', 'repeatIntervalMs'],
+  ] as const)
+    if (r[key] !== undefined) out[field] = duration(r[key], [...path, key], fail, true, key);
   if (r.routes !== undefined)
     out.routes = list(r.routes, [...path, 'routes'], fail).map((c, i) =>
       routeConfig(c, [...path, 'routes', i], fail, false),

@@ -6,7 +6,7 @@ import { Alertmanager } from '../../src/alertmanager/alertmanager.js';
 import { alertmanagerApi } from '../../src/alertmanager/api.js';
 import { parseAlertmanagerConfig } from '../../src/alertmanager/config.js';
 import { iso, T0 } from './harness.js';
-import { WebhookReceiver } from './receiver.js';
+import { useWebhookReceiver, type WebhookReceiver } from './receiver.js';
 
 const YAML = `
 route:
@@ -33,8 +33,11 @@ describe('Alertmanager API v2', () => {
   let clock: ManualClock;
   const permissions = new Map<string, unknown>();
 
+  useWebhookReceiver((r) => {
+    receiver = r;
+  });
+
   beforeEach(async () => {
-    receiver = await new WebhookReceiver().start();
     clock = new ManualClock(T0);
     am = new Alertmanager({
       config: parseAlertmanagerConfig(YAML.replaceAll('$URL', receiver.url), 'am.yml'),
@@ -54,7 +57,6 @@ describe('Alertmanager API v2', () => {
   afterEach(async () => {
     await app.close();
     await am.close();
-    await receiver.stop();
   });
 
   const post = (url: string, payload: unknown) =>

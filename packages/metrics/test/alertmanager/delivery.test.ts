@@ -1,7 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NotificationEvent } from '../../src/alertmanager/history.js';
 import { Harness } from './harness.js';
-import { WebhookReceiver } from './receiver.js';
+import { useWebhookReceiver, type WebhookReceiver } from './receiver.js';
+
+let receiver: WebhookReceiver;
+useWebhookReceiver((r) => {
+  receiver = r;
+});
 
 const yaml = (groupInterval = '5m', extra = '') => `
 route:
@@ -22,14 +27,6 @@ receivers:
 const notifications = (h: Harness) => h.am.history({ kinds: ['notification'] }) as NotificationEvent[];
 
 describe('Alertmanager webhook delivery', () => {
-  let receiver: WebhookReceiver;
-  beforeEach(async () => {
-    receiver = await new WebhookReceiver().start();
-  });
-  afterEach(async () => {
-    await receiver.stop();
-  });
-
   it('retries 5xx with exponential backoff on the clock, then logs the notification once', async () => {
     const h = new Harness(receiver, yaml());
     receiver.statuses = [500, 503];
@@ -112,6 +109,5 @@ describe('Alertmanager webhook delivery', () => {
     await h.at(30_500);
     expect(notifications(h)).toMatchObject([{ outcome: 'failed', attempts: 2 }]);
     expect(notifications(h)[0]!.error).toMatch(/ECONNREFUSED|fetch failed/);
-    receiver = await new WebhookReceiver().start();
   });
 });

@@ -1,8 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Alertmanager } from '../../src/alertmanager/alertmanager.js';
 import { parseAlertmanagerConfig } from '../../src/alertmanager/config.js';
 import { Harness, iso, T0 } from './harness.js';
-import { WebhookReceiver } from './receiver.js';
+import { useWebhookReceiver, type WebhookReceiver } from './receiver.js';
+
+let receiver: WebhookReceiver;
+useWebhookReceiver((r) => {
+  receiver = r;
+});
 
 const BASIC = `
 route:
@@ -17,15 +22,17 @@ receivers:
       - url: $URL/team
 `;
 
-describe('Alertmanager notification timing', () => {
-  let receiver: WebhookReceiver;
-  beforeEach(async () => {
-    receiver = await new WebhookReceiver().start();
+/** Flips Flappy@f every minute for `minutes` minutes: firing on odd minutes, resolved on even ones. */
+async function flap(h: Harness, minutes: number): Promise<void> {
+  const labels = { alertname: 'Flappy', instance: 'f' };
+  await h.run(minutes * 60_000, 30_000, (t) => {
+    if (t % 60_000 !== 0) return;
+    if ((t / 60_000) % 2 === 1) h.fire(labels);
+    else h.resolve(labels);
   });
-  afterEach(async () => {
-    await receiver.stop();
-  });
+}
 
+describe('Alertmanager notification timing', () => {
   it('waits group_wait, batches by group_interval, repeats an unchanged group only after repeat_interval', async () => {
     const h = new Harness(receiver, BASIC);
     h.fire({ alertname: 'HighLatency', instance: 'a' });
@@ -68,13 +75,7 @@ describe('Alertmanager notification timing', () => {
 
   it('a flapping alert never reaches the receiver more than once per group_wait/group_interval window', async () => {
     const h = new Harness(receiver, BASIC);
-    const labels = { alertname: 'Flappy', instance: 'f' };
-    // Flips every minute for 20 minutes: 20 state changes.
-    await h.run(20 * 60_000, 30_000, (t) => {
-      if (t % 60_000 !== 0) return;
-      if ((t / 60_000) % 2 === 1) h.fire(labels);
-      else h.resolve(labels);
-    });
+    await flap(h, 20);
     expect(h.timeline).toEqual([
       '1m30s /team firing Flappy@f:firing',
       '6m30s /team resolved Flappy@f:resolved',
@@ -96,12 +97,7 @@ describe('Alertmanager notification timing', () => {
       receiver,
       BASIC.replace('url: $URL/team', 'url: $URL/team\n        send_resolved: false'),
     );
-    const labels = { alertname: 'Flappy', instance: 'f' };
-    await h.run(20 * 60_000, 30_000, (t) => {
-      if (t % 60_000 !== 0) return;
-      if ((t / 60_000) % 2 === 1) h.fire(labels);
-      else h.resolve(labels);
-    });
+    await flap(h, 20);
     expect(h.timeline).toEqual([
       '1m30s /team firing Flappy@f:firing',
       '7m30s /team firing Flappy@f:firing',
@@ -202,14 +198,6 @@ receivers:
 });
 
 describe('Alertmanager on real timers and reloads', () => {
-  let receiver: WebhookReceiver;
-  beforeEach(async () => {
-    receiver = await new WebhookReceiver().start();
-  });
-  afterEach(async () => {
-    await receiver.stop();
-  });
-
   it('start() flushes on its own at group_wait and retries on timers; close() stops it', async () => {
     const am = new Alertmanager({
       config: parseAlertmanagerConfig(
@@ -259,14 +247,6 @@ describe('Alertmanager on real timers and reloads', () => {
 });
 
 describe('Alertmanager payload', () => {
-  let receiver: WebhookReceiver;
-  beforeEach(async () => {
-    receiver = await new WebhookReceiver().start();
-  });
-  afterEach(async () => {
-    await receiver.stop();
-  });
-
   it("is Alertmanager's webhook message, field for field, with max_alerts truncation and credentials", async () => {
     const yaml = `
 route:

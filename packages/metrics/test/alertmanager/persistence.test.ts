@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Harness, T0 } from './harness.js';
-import { WebhookReceiver } from './receiver.js';
+import { useWebhookReceiver, type WebhookReceiver } from './receiver.js';
 
 const YAML = `
 route:
@@ -19,13 +19,14 @@ receivers:
 
 describe('Alertmanager persistence', () => {
   let receiver: WebhookReceiver;
+  useWebhookReceiver((r) => {
+    receiver = r;
+  });
   let dataDir: string;
-  beforeEach(async () => {
-    receiver = await new WebhookReceiver().start();
+  beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'parley-am-'));
   });
-  afterEach(async () => {
-    await receiver.stop();
+  afterEach(() => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 

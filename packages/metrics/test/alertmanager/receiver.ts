@@ -1,6 +1,7 @@
 /** A real webhook receiver on loopback: records each request; answers with scripted statuses/delays. */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach } from 'vitest';
 import type { WebhookMessage } from '../../src/alertmanager/webhook.js';
 
 export interface Received {
@@ -63,8 +64,24 @@ export class WebhookReceiver {
     );
   }
 
+  /** Idempotent: a test may stop the receiver itself to make it unreachable. */
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** A fresh receiver for every test of the file or describe block, stopped after it. */
+export function useWebhookReceiver(set: (receiver: WebhookReceiver) => void): void {
+  let current: WebhookReceiver | undefined;
+  beforeEach(async () => {
+    current = await new WebhookReceiver().start();
+    set(current);
+  });
+  afterEach(async () => {
+    await current?.stop();
+  });
 }

@@ -1,6 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Harness, iso, T0 } from './harness.js';
-import { WebhookReceiver } from './receiver.js';
+import { useWebhookReceiver, type WebhookReceiver } from './receiver.js';
+
+let receiver: WebhookReceiver;
+useWebhookReceiver((r) => {
+  receiver = r;
+});
 
 const INHIBIT = `
 route:
@@ -18,14 +23,6 @@ inhibit_rules:
 `;
 
 describe('Alertmanager inhibition', () => {
-  let receiver: WebhookReceiver;
-  beforeEach(async () => {
-    receiver = await new WebhookReceiver().start();
-  });
-  afterEach(async () => {
-    await receiver.stop();
-  });
-
   it('mutes targets with equal labels while the source fires, and releases them when it resolves', async () => {
     const h = new Harness(receiver, INHIBIT);
     const down = { alertname: 'ClusterDown', severity: 'critical', cluster: 'a' };
@@ -78,14 +75,6 @@ describe('Alertmanager inhibition', () => {
 });
 
 describe('Alertmanager silences', () => {
-  let receiver: WebhookReceiver;
-  beforeEach(async () => {
-    receiver = await new WebhookReceiver().start();
-  });
-  afterEach(async () => {
-    await receiver.stop();
-  });
-
   const silence = (
     h: Harness,
     startsAt: number,
