@@ -1,19 +1,19 @@
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { openDatabase, tenants } from '@parley/db';
+import { tenants } from '@parley/db';
 import { createLogger, ManualClock } from '@parley/kit';
 import { type BenchRow, median } from '@parley/kit/bench';
 import { installProblemHandlers, installStrictValidation, type Principal } from '@parley/kit/http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { type Answer, Answerer } from '../src/analytics/answerer.js';
 import { AnswerSchema, AskBody, askRoutes } from '../src/http/ask-routes.js';
 import { builtInAnalyst, type NarrationProvider } from '../src/llm/index.js';
 import type { AnalysisResult } from '../src/narrative/results.js';
 import { NarrationTasks } from '../src/tasks/index.js';
 import { seedSales } from '../src/warehouse/seed.js';
+import { scratchDatabase } from './scratch.js';
 
 const run = promisify(execFile);
 
@@ -123,7 +123,7 @@ const SAMPLE: AnalysisResult = {
 };
 
 /** Narrations per second through the llm queue (built-in analyst, so the queue's own cost). */
-async function queueRate(redis: Redis, prefix: string, jobs: number): Promise<number> {
+export async function queueRate(redis: Redis, prefix: string, jobs: number): Promise<number> {
   let done = 0;
   let finished: () => void = () => {};
   const all = new Promise<void>((resolve) => {
@@ -160,14 +160,7 @@ async function queueRate(redis: Redis, prefix: string, jobs: number): Promise<nu
  * answers each question with its answer from a map, all on one server process and in one run.
  */
 export async function fastPathBench(quick: boolean, log: (line: string) => void): Promise<BenchRow[]> {
-  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `parley_bench_assistant_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = openDatabase({ url: url.toString(), poolMax: 10 });
+  const { database, drop } = await scratchDatabase('assistant');
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   const prefix = `parley:bench:${randomUUID()}`;
   const opened: { close(): Promise<unknown> }[] = [];
@@ -321,8 +314,6 @@ export async function fastPathBench(quick: boolean, log: (line: string) => void)
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
-    await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await drop();
   }
 }

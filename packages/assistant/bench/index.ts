@@ -7,6 +7,7 @@ import { extractSlots } from '../src/slots/extract.js';
 import { Gazetteer } from '../src/slots/gazetteer.js';
 import { conversationsBench } from './conversations.js';
 import { fastPathBench } from './fast-path.js';
+import { reportsBench } from './reports.js';
 
 /** Per-call latency of `fn` over `texts` in turn, one call per sample, in milliseconds. */
 function latency(texts: string[], rounds: number, fn: (text: string) => unknown) {
@@ -67,6 +68,7 @@ const suite: BenchSuite = {
     );
     rows.push(...(await fastPathBench(quick, log)));
     rows.push(...(await conversationsBench(quick, log)));
+    rows.push(...(await reportsBench(quick, log)));
     return rows;
   },
 };

@@ -179,10 +179,7 @@ describe('reports on the reports queue', () => {
     expect(puts).toBe(3);
     const task = await tasks.get(caller.tenantId, caller.subject, exchange!.task!.id);
     expect(task).toMatchObject({ state: 'failed', attempts: 3 });
-    const deadLetter = new Queue('reports-dead-letter', {
-      connection: redis.duplicate(),
-      prefix: `${prefix}bull`,
-    });
+    const deadLetter = new Queue('reports-dead-letter', { connection: redis, prefix: `${prefix}bull` });
     try {
       expect((await deadLetter.getJob(exchange!.task!.id))?.data).toMatchObject({ error: 'disk full' });
     } finally {
@@ -235,7 +232,7 @@ describe('reports on the reports queue', () => {
     const detail = await service.create(caller, {
       message: 'make me a report of top 10 customers by revenue',
     });
-    const queue = new Queue('reports', { connection: redis.duplicate(), prefix: `${prefix}bull` });
+    const queue = new Queue('reports', { connection: redis, prefix: `${prefix}bull` });
     try {
       expect((await queue.getJob(aggregate.exchange!.task!.id))?.opts.priority).toBe(1);
       expect((await queue.getJob(detail.exchange!.task!.id))?.opts.priority).toBe(5);
