@@ -25,6 +25,8 @@ const VERBATIM = 0x0c;
 /** The VM's C heap as the bridge sees it: its bytes, and its allocator. */
 export interface WasmMemory {
   readonly heap: Buffer;
+  /** The same bytes, for unaligned little-endian u32 reads/writes that V8 inlines. */
+  readonly view: DataView;
   alloc(size: number): number;
   free(ptr: number): void;
 }
@@ -81,8 +83,9 @@ export class AbiEncoder {
     if (typeof value === 'bigint') heap.writeBigInt64LE(BigInt.asIntN(64, value), at);
     else {
       // Two's complement halves; exact for every safe integer.
-      heap.writeUInt32LE(value >>> 0, at);
-      heap.writeInt32LE(Math.floor(value / 0x100000000), at + 4);
+      const view = this.memory.view;
+      view.setUint32(at, value >>> 0, true);
+      view.setInt32(at + 4, Math.floor(value / 0x100000000), true);
     }
     this.length += 8;
   }
@@ -105,7 +108,7 @@ export class AbiEncoder {
     this.header(VERBATIM, 4 + format.length + text.length);
     const at = this.reserve(4 + format.length + text.length);
     const heap = this.memory.heap;
-    heap.writeUInt32LE(format.length, at);
+    this.memory.view.setUint32(at, format.length, true);
     let end = at + 4;
     end += latin1Write(heap, format, end);
     end += latin1Write(heap, text, end);
@@ -313,17 +316,17 @@ function parseDouble(text: string): number {
 }
 
 /** Writes the encoded value at `at` (a script's result) as the caller's reply; returns its end. */
-export function writeAbi(heap: Buffer, at: number, w: ReplyWriter): number {
+export function writeAbi(heap: Buffer, view: DataView, at: number, w: ReplyWriter): number {
   const tag = heap[at]!;
-  const n = heap.readUInt32LE(at + 1);
+  const n = view.getUint32(at + 1, true);
   let pos = at + 5;
   switch (tag) {
     case NULL:
       w.nil();
       return pos;
     case INT: {
-      const high = heap.readInt32LE(pos + 4);
-      const low = heap.readUInt32LE(pos);
+      const high = view.getInt32(pos + 4, true);
+      const low = view.getUint32(pos, true);
       // Within ±2^52 the two halves make an exact double; beyond, a bigint.
       if (high >= -0x100000 && high < 0x100000) w.integer(high * 0x100000000 + low);
       // No Lua number is 2^63-1: the VM saturated one >= 2^63 (WebAssembly's conversion) where
@@ -354,7 +357,7 @@ export function writeAbi(heap: Buffer, at: number, w: ReplyWriter): number {
       return pos + n;
     }
     case VERBATIM: {
-      const formatLength = heap.readUInt32LE(pos);
+      const formatLength = view.getUint32(pos, true);
       w.verbatim(latin1Slice(heap, pos + 4 + formatLength, pos + n));
       return pos + n;
     }
@@ -365,7 +368,7 @@ export function writeAbi(heap: Buffer, at: number, w: ReplyWriter): number {
       else if (tag === SET) w.set(n);
       else w.map(n);
       const items = tag === MAP ? 2 * n : n;
-      for (let i = 0; i < items; i++) pos = writeAbi(heap, pos, w);
+      for (let i = 0; i < items; i++) pos = writeAbi(heap, view, pos, w);
       return pos;
     }
     default:

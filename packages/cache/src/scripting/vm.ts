@@ -93,6 +93,7 @@ class LuaVm {
   private current: ScriptHost | null = null;
   private fuel = -1;
   private readonly heap: Buffer;
+  private readonly view: DataView;
   private readonly ret: number;
   /**
    * The reply writer of the clients scripts run commands through: replies are written in the
@@ -112,9 +113,11 @@ class LuaVm {
 
   constructor(private readonly wasm: WasmExports) {
     this.heap = Buffer.from(wasm.HEAPU8.buffer, wasm.HEAPU8.byteOffset, wasm.HEAPU8.byteLength);
+    this.view = new DataView(wasm.HEAPU8.buffer, wasm.HEAPU8.byteOffset, wasm.HEAPU8.byteLength);
     this.ret = wasm._alloc(8);
     const memory = {
       heap: this.heap,
+      view: this.view,
       alloc: (size: number) => wasm._alloc(size),
       free: (ptr: number) => wasm._free_mem(ptr),
     };
@@ -193,7 +196,7 @@ class LuaVm {
     const replies = this.replies;
     replies.take();
     try {
-      const argv = decodeArgv(heap, ptr, length);
+      const argv = decodeArgv(heap, this.view, ptr, length);
       if (this.current === null) replies.error('ERR redis.call outside of a script');
       else this.current.call(argv);
       if (replies.out.length > 0) replies.flushText();
@@ -203,8 +206,8 @@ class LuaVm {
     }
     if (replies.empty) replies.error('ERR the command wrote no reply');
     const encoder = replies.encoder;
-    heap.writeUInt32LE(encoder.detach(), ret);
-    heap.writeUInt32LE(encoder.length, ret + 4);
+    this.view.setUint32(ret, encoder.detach(), true);
+    this.view.setUint32(ret + 4, encoder.length, true);
     encoder.reset();
   }
 
@@ -226,8 +229,8 @@ class LuaVm {
       throw new ReplyError(VM_OUT_OF_MEMORY);
     }
     const heap = this.heap;
-    const ptr = heap.readUInt32LE(this.ret);
-    const length = heap.readUInt32LE(this.ret + 4);
+    const ptr = this.view.getUint32(this.ret, true);
+    const length = this.view.getUint32(this.ret + 4, true);
     if (ptr === 0 || length === 0) {
       out.nil();
       return null;
@@ -235,7 +238,7 @@ class LuaVm {
     try {
       if (heap[ptr] === REPLY_SCRIPT_ERROR)
         return { line: heap.readUInt32LE(ptr + 5), message: latin1Slice(heap, ptr + 9, ptr + length) };
-      writeAbi(heap, ptr, out);
+      writeAbi(heap, this.view, ptr, out);
       return null;
     } finally {
       this.wasm._free_mem(ptr);
@@ -255,10 +258,10 @@ class LuaVm {
     }
     const heap = this.heap;
     let at = this.argsPtr;
-    heap.writeUInt32LE(keys.length + args.length, at);
+    this.view.setUint32(at, keys.length + args.length, true);
     at += 4;
-    at = encodeStrings(heap, at, keys);
-    encodeStrings(heap, at, args);
+    at = encodeStrings(heap, this.view, at, keys);
+    encodeStrings(heap, this.view, at, args);
     return size;
   }
 
@@ -375,14 +378,14 @@ export const luaVm: LuaVm = await load({
  * block read with one native call, each argument a substring of it (V8 shares the characters of
  * the longer ones instead of copying them).
  */
-function decodeArgv(heap: Buffer, ptr: number, length: number): string[] {
+function decodeArgv(heap: Buffer, view: DataView, ptr: number, length: number): string[] {
   const end = ptr + length;
   const block = latin1Slice(heap, ptr, end);
-  const count = heap.readUInt32LE(ptr);
+  const count = view.getUint32(ptr, true);
   const argv: string[] = [];
   let at = ptr + 4;
   for (let i = 0; i < count && at + 4 <= end; i++) {
-    const size = heap.readUInt32LE(at);
+    const size = view.getUint32(at, true);
     const from = at + 4 - ptr;
     argv.push(block.substring(from, from + size));
     at += 4 + size;
@@ -391,9 +394,9 @@ function decodeArgv(heap: Buffer, ptr: number, length: number): string[] {
 }
 
 /** Writes each string as a u32 length and its bytes from `at`; returns the end. */
-function encodeStrings(heap: Buffer, at: number, items: string[]): number {
+function encodeStrings(heap: Buffer, view: DataView, at: number, items: string[]): number {
   for (const item of items) {
-    heap.writeUInt32LE(item.length, at);
+    view.setUint32(at, item.length, true);
     at += 4;
     at += latin1Write(heap, item, at);
   }
