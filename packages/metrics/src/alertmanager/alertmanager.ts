@@ -135,6 +135,9 @@ export class Alertmanager implements AlertSink {
   private readonly maxTickIntervalMs: number;
   private readonly maxAlerts: number;
   private lastMaintenance = Number.NEGATIVE_INFINITY;
+  private statesDirty = true;
+  private nextStateChangeAt = Number.NEGATIVE_INFINITY;
+  private lastRefreshAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private readonly startedAt: number;
@@ -196,6 +199,7 @@ export class Alertmanager implements AlertSink {
     if (accepted > 0) {
       // Only the alerts received: what they change for others (inhibition) is recorded at the next tick.
       this.refreshStates(now, received);
+      this.statesDirty = true;
       this.schedule();
     }
     return { accepted, errors };
@@ -209,7 +213,7 @@ export class Alertmanager implements AlertSink {
     for (const d of [...this.deliveries])
       if (!d.inFlight && d.nextAttemptAt <= now) attempts.push(this.attempt(d));
     for (const group of this.dispatcher.due(now)) attempts.push(...this.flush(group, now));
-    this.refreshStates(now);
+    this.refreshAll(now);
     if (now - this.lastMaintenance >= MAINTENANCE_INTERVAL_MS) this.maintain(now);
     return Promise.all(attempts).then(() => undefined);
   }
@@ -240,7 +244,7 @@ export class Alertmanager implements AlertSink {
       this.inhibitor.update(alert);
       this.dispatcher.process(alert, now);
     }
-    this.refreshStates(now);
+    this.refreshAll(now, true);
     this.schedule();
   }
 
@@ -433,9 +437,11 @@ export class Alertmanager implements AlertSink {
   // ---------------------------------------------------------------- state, history, maintenance
 
   /** Records every alert whose state (firing, suppressed and by what, resolved) changed. */
-  private refreshStates(now: number, alerts: Iterable<Alert> = this.store.values()): void {
+  private refreshStates(now: number, alerts: Iterable<Alert> = this.store.values()): number {
+    let nextEnd = Number.POSITIVE_INFINITY;
     for (const alert of alerts) {
       const resolved = isResolved(alert, now);
+      if (!resolved && alert.endsAt < nextEnd) nextEnd = alert.endsAt;
       const silencedBy = resolved ? [] : this.silences.mutes(alert.labels, now, alert.fingerprint);
       const inhibitedBy = resolved ? [] : this.inhibitor.mutes(alert.labels, alert.fingerprint, now);
       const state: AlertState = resolved
@@ -468,6 +474,20 @@ export class Alertmanager implements AlertSink {
         inhibitedBy,
       });
     }
+    return nextEnd;
+  }
+
+  /**
+   * Re-checks every alert, but only when a state may have changed since the last check: alerts
+   * arrived (their inhibition of others), silences or the configuration changed, an alert's end
+   * or a silence's start or end has come. An idle tick costs nothing per alert.
+   */
+  private refreshAll(now: number, force = false): void {
+    if (!force && !this.statesDirty && now < this.nextStateChangeAt && now >= this.lastRefreshAt) return;
+    const nextEnd = this.refreshStates(now);
+    this.nextStateChangeAt = Math.min(nextEnd, this.silences.nextChange(now) ?? Number.POSITIVE_INFINITY);
+    this.statesDirty = false;
+    this.lastRefreshAt = now;
   }
 
   private maintain(now: number): void {
@@ -557,7 +577,7 @@ export class Alertmanager implements AlertSink {
       if (silence.id) this.recordSilence(silence.id, 'expired', silence.createdBy, now);
       this.recordSilence(id, 'created', silence.createdBy, now);
     }
-    this.refreshStates(now);
+    this.refreshAll(now, true);
     return id;
   }
 
@@ -565,7 +585,7 @@ export class Alertmanager implements AlertSink {
     const now = this.clock.now();
     this.silences.expire(id, now);
     this.recordSilence(id, 'expired', this.silences.get(id)!.createdBy, now);
-    this.refreshStates(now);
+    this.refreshAll(now, true);
   }
 
   getSilence(id: string): Silence | undefined {

@@ -60,6 +60,32 @@ describe('Alertmanager inhibition', () => {
     expect(states).toEqual(['suppressed by down', 'firing']);
   });
 
+  it('releases the target when the source reaches its endsAt with nothing re-sent', async () => {
+    const h = new Harness(receiver, INHIBIT);
+    h.post([
+      {
+        labels: { alertname: 'Down', severity: 'critical' },
+        annotations: {},
+        startsAt: iso(T0),
+        endsAt: iso(T0 + 120_000),
+      },
+      {
+        labels: { alertname: 'Slow', severity: 'warning' },
+        annotations: {},
+        startsAt: iso(T0),
+        endsAt: iso(T0 + 3_600_000),
+      },
+    ]);
+    for (const t of [0, 30_000, 60_000, 119_999, 120_000, 150_000]) await h.at(t);
+    const slow = h.am
+      .history({ kinds: ['alert'] })
+      .filter((e) => e.kind === 'alert' && e.labels.alertname === 'Slow');
+    expect(slow.map((e) => (e.kind === 'alert' ? `${e.state} ${iso(e.at)}` : ''))).toEqual([
+      `suppressed ${iso(T0)}`,
+      `firing ${iso(T0 + 120_000)}`,
+    ]);
+  });
+
   it('an alert matching both sides does not inhibit another that matches both sides', async () => {
     const yaml = INHIBIT.replace(
       'target_matchers: [severity="warning"]',
