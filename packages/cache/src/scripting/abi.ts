@@ -32,6 +32,8 @@ export interface WasmMemory {
 }
 
 const FIRST_CAPACITY = 4096;
+/** A scratch block grown past this by a big reply is given back to the VM's (fixed) heap. */
+const KEEP_CAPACITY = 1024 * 1024;
 
 /**
  * Writes values in the VM's encoding straight into a scratch block of the VM's own heap (no
@@ -47,6 +49,11 @@ export class AbiEncoder {
 
   reset(): void {
     this.length = 0;
+    if (this.capacity > KEEP_CAPACITY) {
+      this.memory.free(this.base);
+      this.base = 0;
+      this.capacity = 0;
+    }
   }
 
   /** The encoded value, moved into a fresh VM block; returns its address (length: `length`). */
@@ -153,13 +160,15 @@ export class AbiReplyWriter extends ReplyWriter {
 
   /** Forgets what was written (the reply is handed over by `encoder.detach()`, not as text). */
   override take(): string {
-    // A writer method not overridden here falls back to RESP text: convert it, keep the order.
-    if (this.out.length > 0) this.flushText();
+    this.out = '';
     this.encoder.reset();
     return '';
   }
 
-  /** Converts RESP text written by a base-class method into the encoding (a safety net). */
+  /**
+   * Converts RESP text written by a base-class method into the encoding: a safety net for a
+   * ReplyWriter method this class does not override (the bridge calls it before handing over).
+   */
   flushText(): void {
     const resp = this.out;
     this.out = '';

@@ -82,6 +82,18 @@ describe('scripting on Parley cache', () => {
     expect(await redis.ping()).toBe('PONG');
   });
 
+  it('hands a multi-megabyte command reply to a script, then keeps serving small ones', async () => {
+    const redis = h.client();
+    const value = 'v'.repeat(40);
+    for (let i = 0; i < 10; i++) await redis.rpush('big:list', ...Array.from({ length: 10000 }, () => value));
+    // 100,000 bulks of 40 bytes: about 4.5 MB in the VM's reply encoding, more than the bridge keeps.
+    const script =
+      "local r = redis.call('lrange', KEYS[1], 0, -1) return {#r, r[100000], redis.call('llen', KEYS[1])}";
+    for (let round = 0; round < 2; round++)
+      expect(await redis.eval(script, 1, 'big:list')).toEqual([100000, value, 100000]);
+    expect(await redis.eval("return redis.call('set', KEYS[1], 'x')", 1, 'big:after')).toBe('OK');
+  });
+
   it('converts replies with redis.setresp(3) and answers RESP3 clients in RESP3', async () => {
     const redis = h.client();
     await redis.hset('resp3:h', 'f', 'v');
