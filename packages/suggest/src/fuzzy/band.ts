@@ -103,8 +103,10 @@ export class LevenshteinBand {
     const { d, m, ones, row, older, chars } = this;
     // Cell t of row j + 1 compares query position j − d + t (that is i − 1) with c.
     const from = j - d;
-    const eq = SPREAD[chars.bits(c, from) & 31]!;
-    const tr = before < 0 ? 0 : SPREAD[chars.bits(before, from) & chars.bits(c, from - 1) & 31]!;
+    // Positions from − 1 on: bit t + 1 is cell t's own query character, bit t the one before it.
+    const seen = chars.bits(c, from - 1);
+    const eq = SPREAD[(seen >>> 1) & 31]!;
+    const tr = before < 0 ? 0 : SPREAD[chars.bits(before, from) & seen & 31]!;
     // Cells of row j + 1 with 0 ≤ i ≤ m: t from d − j − 1 to m − j − 1 + d.
     const lowT = d - j - 1;
     const highT = m - j - 1 + d;

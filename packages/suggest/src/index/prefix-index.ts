@@ -115,7 +115,7 @@ export class PrefixIndex {
       for (; d < end; d++) if (keyChars[base + d] !== prefix.charCodeAt(d)) return NOT_FOUND;
       if (d === m) return node;
       const child = findChild(
-        nodes,
+        this.nodeChar,
         nodes[at + NODE_CHILD]!,
         nodes[at + NODE_STRIDE + NODE_CHILD]!,
         prefix.charCodeAt(d),
@@ -247,13 +247,13 @@ function fillMaxima({ topStart, topIds, weights, nodeLo, nodeHi }: IndexArrays, 
 }
 
 /** The child in [first, last) whose edge starts with c (children are sorted by it), or NOT_FOUND. */
-export function findChild(nodes: Uint32Array, first: number, last: number, c: number): number {
+function findChild(nodeChar: Uint16Array, first: number, last: number, c: number): number {
   let left = first;
   let right = last;
   while (left < right) {
     const mid = (left + right) >>> 1;
-    if (nodes[mid * NODE_STRIDE + NODE_SHAPE]! >>> 16 < c) left = mid + 1;
+    if (nodeChar[mid]! < c) left = mid + 1;
     else right = mid;
   }
-  return left < last && nodes[left * NODE_STRIDE + NODE_SHAPE]! >>> 16 === c ? left : NOT_FOUND;
+  return left < last && nodeChar[left] === c ? left : NOT_FOUND;
 }
