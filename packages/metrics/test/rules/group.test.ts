@@ -1,8 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labelsToRecord } from '../../src/labels.js';
 import { Engine } from '../../src/promql/engine.js';
 import { RuleFileError } from '../../src/rules/file.js';
+import { Tsdb } from '../../src/tsdb.js';
 import { at, harness, MINUTE, record } from './harness.js';
 
 const SLOW_FOR = `
@@ -35,6 +38,25 @@ describe('rule groups', () => {
     expect(stateAt(second, 10)).toBe('pending@4');
     expect([11, 12, 13].map((m) => stateAt(second, m))).toEqual(['pending@4', 'pending@4', 'pending@4']);
     expect(stateAt(second, 14)).toBe('firing@4');
+  });
+
+  it('restores from the write-ahead log of a database reopened from disk, as after a process restart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-rules-wal-'));
+    try {
+      const db = Tsdb.open({ dir });
+      const first = harness(SLOW_FOR, { forGracePeriodMs: 2 * MINUTE }, db);
+      record(db, { __name__: 'latency_seconds', job: 'api' }, Array(40).fill(0.9));
+      for (let m = 0; m <= 6; m++) stateAt(first, m);
+      db.close();
+      const reopened = Tsdb.open({ dir });
+      const second = harness(SLOW_FOR, { forGracePeriodMs: 2 * MINUTE }, reopened);
+      stateAt(second, 9);
+      expect(stateAt(second, 10)).toBe('pending@4');
+      expect(stateAt(second, 14)).toBe('firing@4');
+      reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('never fires a restored alert sooner than the grace period after the restart', () => {
