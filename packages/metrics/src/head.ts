@@ -4,9 +4,9 @@
  * small sorted buffer for out-of-order samples accepted within the configured window.
  * The in-order append path does a Map-free array lookup and writes bits: no allocation per sample.
  */
-import { chunkIterator, ENCODING_DECIMAL, ENCODING_XOR, type Encoding } from './chunkenc/chunk.js';
+import { ENCODING_DECIMAL, ENCODING_XOR, type Encoding } from './chunkenc/chunk.js';
 import { DecimalIterator, encodeDecimal } from './chunkenc/decimal.js';
-import { SAMPLES_PER_CHUNK, XORChunk } from './chunkenc/xor.js';
+import { SAMPLES_PER_CHUNK, XORChunk, XORIterator } from './chunkenc/xor.js';
 import { MemPostings, type Postings } from './index/postings.js';
 import { type Labels, labelsKey, METRIC_NAME, metricName } from './labels.js';
 import type { BlockReader } from './querier.js';
@@ -175,14 +175,19 @@ export class Head implements BlockReader {
   samples(ref: number, mint: number, maxt: number): SampleBuffer {
     const s = this.byRef[ref];
     if (!s) return new SampleBuffer();
+    const chunks = s.chunks;
+    // Closed chunks are in time order and do not overlap: skip to the first one reaching mint.
+    const first = firstChunkEndingAtOrAfter(chunks, mint);
+    let last = first;
     let capacity = 16;
-    for (const c of s.chunks) if (c.maxT >= mint && c.minT <= maxt) capacity += c.numSamples;
-    if (s.head) capacity += s.head.numSamples;
+    for (; last < chunks.length && chunks[last]!.minT <= maxt; last++)
+      capacity += overlapSamples(chunks[last]!, mint, maxt);
+    const head =
+      s.head && s.head.numSamples > 0 && s.head.maxT >= mint && s.head.minT <= maxt ? s.head : undefined;
+    if (head) capacity += overlapSamples(head, mint, maxt);
     const out = SampleBuffer.forRead(capacity);
-    for (const c of s.chunks)
-      if (c.maxT >= mint && c.minT <= maxt) decodeInto(c.encoding, c.bytes, mint, maxt, out);
-    if (s.head && s.head.numSamples > 0 && s.head.maxT >= mint && s.head.minT <= maxt)
-      decodeInto(ENCODING_XOR, s.head.bytes(), mint, maxt, out);
+    for (let i = first; i < last; i++) decodeInto(chunks[i]!.encoding, chunks[i]!.bytes, mint, maxt, out);
+    head?.iterator(mint).readInto(mint, maxt, out);
     if (!s.ooo || s.ooo.length === 0) return out;
     const ooo = new SampleBuffer();
     for (let i = 0; i < s.ooo.length; i++) {
@@ -246,6 +251,34 @@ export class Head implements BlockReader {
   }
 }
 
+/** Index of the first chunk with maxT ≥ t (chunks.length if none). */
+function firstChunkEndingAtOrAfter(chunks: readonly ClosedChunk[], t: number): number {
+  let lo = 0;
+  let hi = chunks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (chunks[mid]!.maxT < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * About how many of a chunk's samples fall in [mint, maxt], assuming even spacing (a read buffer's
+ * capacity: a 5m window of a 30m chunk needs a sixth of it; a wrong guess only makes it grow).
+ */
+function overlapSamples(
+  c: { minT: number; maxT: number; numSamples: number },
+  mint: number,
+  maxt: number,
+): number {
+  if (c.minT >= mint && c.maxT <= maxt) return c.numSamples;
+  const span = c.maxT - c.minT;
+  if (span <= 0) return c.numSamples;
+  const overlap = Math.min(c.maxT, maxt) - Math.max(c.minT, mint);
+  return Math.min(c.numSamples, Math.ceil((c.numSamples * Math.max(0, overlap)) / span) + 2);
+}
+
 const scratch = new SampleBuffer(SAMPLES_PER_CHUNK);
 
 /** A full head chunk is kept in whichever encoding is smaller (see chunkenc/chunk.ts). */
@@ -278,12 +311,7 @@ export function decodeInto(
     }
     return;
   }
-  const it = chunkIterator(encoding, bytes);
-  while (it.next()) {
-    if (it.t < mint) continue;
-    if (it.t > maxt) break;
-    out.pushBits(it.t, it.hi, it.lo);
-  }
+  new XORIterator(bytes).readInto(mint, maxt, out);
 }
 
 function bitsToFloat(hi: number, lo: number): number {

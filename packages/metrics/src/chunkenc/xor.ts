@@ -9,6 +9,16 @@ import { BitReader, BitWriter } from './bitstream.js';
 /** Prometheus cuts a head chunk after this many samples. */
 export const SAMPLES_PER_CHUNK = 120;
 
+/**
+ * Every this many samples an open chunk records the state a reader has after that sample
+ * (a checkpoint), so a read of the chunk's tail, such as a `rate(…[5m])` near now, starts at the
+ * checkpoint before its window instead of decoding the chunk from its first sample.
+ */
+export const CHECKPOINT_INTERVAL = 24;
+/** Numbers per checkpoint: t, tDelta, hi, lo, bit position, leading * 128 + trailing. */
+const CHECKPOINT_FIELDS = 6;
+const CHECKPOINTS = Math.floor((SAMPLES_PER_CHUNK - 1) / CHECKPOINT_INTERVAL);
+
 // Float <-> word conversion through one shared buffer: no allocation per sample.
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -49,6 +59,8 @@ export class XORChunk {
   private vLo = 0;
   private leading = 0xff;
   private trailing = 0;
+  /** CHECKPOINT_FIELDS numbers per checkpoint; made at the first checkpoint (short chunks need none). */
+  private checkpoints: number[] | undefined;
 
   constructor(initialBytes = 128) {
     this.w = new BitWriter(initialBytes);
@@ -98,6 +110,21 @@ export class XORChunk {
     const bytes = w.bytes;
     bytes[0] = (n + 1) >>> 8;
     bytes[1] = (n + 1) & 0xff;
+    if ((n + 1) % CHECKPOINT_INTERVAL === 0) this.checkpoint((n + 1) / CHECKPOINT_INTERVAL - 1);
+  }
+
+  private checkpoint(k: number): void {
+    if (k >= CHECKPOINTS) return; // a chunk longer than a head chunk (e.g. a block's): no more
+    this.checkpoints ??= new Array<number>(CHECKPOINTS * CHECKPOINT_FIELDS).fill(0);
+    const c = this.checkpoints;
+    const at = k * CHECKPOINT_FIELDS;
+    c[at] = this.maxT;
+    c[at + 1] = this.tDelta;
+    c[at + 2] = this.vHi;
+    c[at + 3] = this.vLo;
+    c[at + 4] = this.w.bitLength;
+    // Until a value differs from the first one no window is set: the reader starts from 0/0 too.
+    c[at + 5] = this.leading === 0xff ? 0 : this.leading * 128 + this.trailing;
   }
 
   append(t: number, v: number): void {
@@ -136,8 +163,30 @@ export class XORChunk {
     return this.w.finish();
   }
 
-  iterator(): XORIterator {
-    return new XORIterator(this.bytes());
+  /**
+   * An iterator over the samples. With `mint`, it starts after the last checkpoint older than
+   * `mint`: the samples it skips are all older than `mint`.
+   */
+  iterator(mint = Number.NEGATIVE_INFINITY): XORIterator {
+    // The writer's whole buffer (zeros after the last bit): no view to make, and peek32 reads
+    // whole words up to the last sample.
+    const it = new XORIterator(this.w.bytes, this.w.bitLength);
+    const c = this.checkpoints;
+    if (!c || !(c[0]! < mint)) return it;
+    let k = 0;
+    const made = Math.min(CHECKPOINTS, Math.floor(this.numSamples / CHECKPOINT_INTERVAL));
+    while (k + 1 < made && c[(k + 1) * CHECKPOINT_FIELDS]! < mint) k++;
+    const at = k * CHECKPOINT_FIELDS;
+    it.resume(
+      (k + 1) * CHECKPOINT_INTERVAL,
+      c[at + 4]!,
+      c[at]!,
+      c[at + 1]!,
+      c[at + 2]!,
+      c[at + 3]!,
+      c[at + 5]!,
+    );
+    return it;
   }
 }
 
@@ -153,11 +202,22 @@ function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, count
   w.writeBits64(hi, lo, count);
 }
 
-/** Decodes a chunk sample by sample; `t`, `hi`, `lo` hold the current sample. */
+/** Where `readInto` appends samples (a SampleBuffer). */
+export interface SampleSink {
+  pushBits(t: number, hi: number, lo: number): void;
+}
+
+/**
+ * Decodes a chunk sample by sample; `t`, `hi`, `lo` hold the current sample. After the first two
+ * samples every field is read from a 32-bit window at the bit position (peek32), so a sample
+ * costs two or three array reads instead of a bounds-checked read per bit.
+ */
 export class XORIterator {
-  private readonly r: BitReader;
+  private readonly bytes: Uint8Array;
+  private readonly bitLimit: number;
   readonly total: number;
   private read = 0;
+  private pos = 16;
   t = 0;
   hi = 0;
   lo = 0;
@@ -165,11 +225,32 @@ export class XORIterator {
   private leading = 0;
   private trailing = 0;
 
-  constructor(bytes: Uint8Array) {
+  /** `bitLimit`: where the chunk's bits end, if `bytes` is longer (an open chunk's buffer). */
+  constructor(bytes: Uint8Array, bitLimit = bytes.length * 8) {
     if (bytes.length < 2) throw new RangeError('xor chunk: too short');
     this.total = (bytes[0]! << 8) | bytes[1]!;
-    this.r = new BitReader(bytes);
-    this.r.reset(16);
+    this.bytes = bytes;
+    this.bitLimit = bitLimit;
+  }
+
+  /** Continues after sample `read - 1`, whose state a writer's checkpoint recorded. */
+  resume(
+    read: number,
+    bitPosition: number,
+    t: number,
+    tDelta: number,
+    hi: number,
+    lo: number,
+    window: number,
+  ): void {
+    this.read = read;
+    this.pos = bitPosition;
+    this.t = t;
+    this.tDelta = tDelta;
+    this.hi = hi;
+    this.lo = lo;
+    this.leading = window >>> 7;
+    this.trailing = window & 127;
   }
 
   get value(): number {
@@ -178,68 +259,155 @@ export class XORIterator {
     return f64[0]!;
   }
 
+  /**
+   * Appends the samples in [mint, maxt] from here on to `out`, as raw bits: the loop of `next()`
+   * with the state in local variables (a field write per sample and field costs about as much as
+   * decoding it). Leaves the iterator past the last sample it read.
+   */
+  readInto(mint: number, maxt: number, out: SampleSink): void {
+    while (this.read < 2) {
+      if (!this.next()) return;
+      if (this.t > maxt) return;
+      if (this.t >= mint) out.pushBits(this.t, this.hi, this.lo);
+    }
+    const bytes = this.bytes;
+    const total = this.total;
+    const limit = this.bitLimit;
+    let { read, pos, t, tDelta, hi, lo, leading, trailing } = this;
+    while (read < total) {
+      let p = peek32(bytes, pos);
+      let dod = 0;
+      if (p >>> 31 === 0) pos += 1;
+      else if (p >>> 30 === 0b10) {
+        dod = signExtend((p >>> 16) & 0x3fff, 14);
+        pos += 16;
+      } else if (p >>> 29 === 0b110) {
+        dod = signExtend((p >>> 12) & 0x1ffff, 17);
+        pos += 20;
+      } else if (p >>> 28 === 0b1110) {
+        dod = signExtend((p >>> 8) & 0xfffff, 20);
+        pos += 24;
+      } else {
+        dod = (peek32(bytes, pos + 4) | 0) * TWO_32 + peek32(bytes, pos + 36);
+        pos += 68;
+      }
+      tDelta += dod;
+      t += tDelta;
+      p = peek32(bytes, pos);
+      if (p >>> 31 === 0) pos += 1;
+      else {
+        if (p >>> 30 === 0b11) {
+          leading = (p >>> 25) & 31;
+          const sig = (p >>> 19) & 63;
+          trailing = 64 - leading - (sig === 0 ? 64 : sig);
+          pos += 13;
+        } else pos += 2;
+        const sig = 64 - leading - trailing;
+        let xHi = 0;
+        let xLo = 0;
+        if (sig > 32) {
+          xHi = peek32(bytes, pos) >>> (64 - sig);
+          xLo = peek32(bytes, pos + sig - 32);
+        } else xLo = peek32(bytes, pos) >>> (32 - sig);
+        pos += sig;
+        if (trailing >= 32) {
+          xHi = xLo << (trailing - 32);
+          xLo = 0;
+        } else if (trailing > 0) {
+          xHi = (xHi << trailing) | (xLo >>> (32 - trailing));
+          xLo = xLo << trailing;
+        }
+        hi = (hi ^ xHi) >>> 0;
+        lo = (lo ^ xLo) >>> 0;
+      }
+      if (pos > limit) throw new RangeError('xor chunk: read past end');
+      read++;
+      if (t > maxt) break;
+      if (t >= mint) out.pushBits(t, hi, lo);
+    }
+    this.read = read;
+    this.pos = pos;
+    this.t = t;
+    this.tDelta = tDelta;
+    this.hi = hi;
+    this.lo = lo;
+    this.leading = leading;
+    this.trailing = trailing;
+  }
+
   next(): boolean {
     if (this.read >= this.total) return false;
-    const r = this.r;
-    if (this.read === 0) {
-      this.t = r.readVarint();
-      this.hi = r.readBits(32);
-      this.lo = r.readBits(32);
-    } else if (this.read === 1) {
-      this.tDelta = r.readUvarint();
-      this.t += this.tDelta;
-      this.readValue();
+    if (this.read < 2) {
+      const r = new BitReader(this.bytes, this.bitLimit);
+      r.reset(this.pos);
+      if (this.read === 0) {
+        this.t = r.readVarint();
+        this.hi = r.readBits(32);
+        this.lo = r.readBits(32);
+        this.pos = r.position;
+      } else {
+        this.tDelta = r.readUvarint();
+        this.t += this.tDelta;
+        this.pos = r.position;
+        this.readValue();
+      }
     } else {
-      let prefix = 0;
-      for (let i = 0; i < 4; i++) {
-        prefix <<= 1;
-        if (r.readBit() === 0) break;
-        prefix |= 1;
-      }
+      const bytes = this.bytes;
+      let pos = this.pos;
+      const p = peek32(bytes, pos);
       let dod = 0;
-      switch (prefix) {
-        case 0b0:
-          break;
-        case 0b10:
-          dod = signExtend(r.readBits(14), 14);
-          break;
-        case 0b110:
-          dod = signExtend(r.readBits(17), 17);
-          break;
-        case 0b1110:
-          dod = signExtend(r.readBits(20), 20);
-          break;
-        default: {
-          const hi = r.readBits(32) | 0;
-          dod = hi * TWO_32 + r.readBits(32);
-        }
+      if (p >>> 31 === 0) pos += 1;
+      else if (p >>> 30 === 0b10) {
+        dod = signExtend((p >>> 16) & 0x3fff, 14);
+        pos += 16;
+      } else if (p >>> 29 === 0b110) {
+        dod = signExtend((p >>> 12) & 0x1ffff, 17);
+        pos += 20;
+      } else if (p >>> 28 === 0b1110) {
+        dod = signExtend((p >>> 8) & 0xfffff, 20);
+        pos += 24;
+      } else {
+        const hi = peek32(bytes, pos + 4) | 0;
+        dod = hi * TWO_32 + peek32(bytes, pos + 36);
+        pos += 68;
       }
+      this.pos = pos;
       this.tDelta += dod;
       this.t += this.tDelta;
       this.readValue();
     }
+    if (this.pos > this.bitLimit) throw new RangeError('xor chunk: read past end');
     this.read++;
     return true;
   }
 
   private readValue(): void {
-    const r = this.r;
-    if (r.readBit() === 0) return;
-    if (r.readBit() === 1) {
-      this.leading = r.readBits(5);
-      let sig = r.readBits(6);
+    const bytes = this.bytes;
+    let pos = this.pos;
+    const p = peek32(bytes, pos);
+    if (p >>> 31 === 0) {
+      this.pos = pos + 1;
+      return;
+    }
+    if (p >>> 30 === 0b11) {
+      // New window: 5 bits of leading zeros, 6 bits of significant bits (0 means 64).
+      this.leading = (p >>> 25) & 31;
+      let sig = (p >>> 19) & 63;
       if (sig === 0) sig = 64;
       this.trailing = 64 - this.leading - sig;
-    }
+      pos += 13;
+    } else pos += 2;
     const sig = 64 - this.leading - this.trailing;
     let hi = 0;
     let lo = 0;
     if (sig > 32) {
-      hi = r.readBits(sig - 32);
-      lo = r.readBits(32);
+      // sig - 32 is 1..32; a shift by 32 is a shift by 0 in JavaScript, which is what 32 needs.
+      hi = peek32(bytes, pos) >>> (64 - sig);
+      lo = peek32(bytes, pos + sig - 32);
     } else {
-      lo = r.readBits(sig);
+      lo = peek32(bytes, pos) >>> (32 - sig);
     }
+    this.pos = pos + sig;
     // Shift hi:lo left by `trailing`.
     const s = this.trailing;
     if (s >= 32) {
@@ -252,6 +420,25 @@ export class XORIterator {
     this.hi = (this.hi ^ hi) >>> 0;
     this.lo = (this.lo ^ lo) >>> 0;
   }
+}
+
+/**
+ * The 32 bits starting at bit `pos`, most significant first; bits past the end read as 0
+ * (the caller checks the position against the end once per sample).
+ */
+function peek32(bytes: Uint8Array, pos: number): number {
+  const i = pos >>> 3;
+  const n = bytes.length;
+  let w: number;
+  if (i + 4 < n) {
+    w = ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0;
+    const o = pos & 7;
+    return o === 0 ? w : ((w << o) | (bytes[i + 4]! >>> (8 - o))) >>> 0;
+  }
+  w = 0;
+  for (let k = 0; k < 5; k++) w = w * 256 + (i + k < n ? bytes[i + k]! : 0);
+  // w holds 40 bits (up to 2^40): take the 32 starting at offset pos & 7.
+  return (Math.floor(w / 2 ** (8 - (pos & 7))) % TWO_32) >>> 0;
 }
 
 function signExtend(bits: number, n: number): number {

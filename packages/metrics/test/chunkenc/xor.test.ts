@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BitReader, BitWriter } from '../../src/chunkenc/bitstream.js';
 import {
+  CHECKPOINT_INTERVAL,
   isStaleNaN,
   STALE_NAN_HI,
   STALE_NAN_LO,
@@ -122,5 +123,86 @@ describe('XOR chunk', () => {
     for (let i = 0; i < 300; i++) c.append(i, i);
     const b = c.bytes();
     expect((b[0]! << 8) | b[1]!).toBe(300);
+  });
+
+  it('starts a read at the checkpoint before mint and yields exactly the samples from mint on', () => {
+    // Values that move the XOR window (leading/trailing zeros) often, repeats, staleness markers.
+    const make = (n: number) => {
+      const c = new XORChunk();
+      const ts: number[] = [];
+      let t = 1_700_000_000_000;
+      for (let i = 0; i < n; i++) {
+        t += i % 11 === 0 ? 15_001 : 15_000;
+        ts.push(t);
+        if (i % 17 === 5) c.appendBits(t, STALE_NAN_HI, STALE_NAN_LO);
+        else c.append(t, i % 5 === 0 ? 42 : i % 3 === 0 ? Math.sin(i) * 1e6 : i * 0.25);
+      }
+      return { c, ts };
+    };
+    const decode = (it: XORIterator) => {
+      const out: string[] = [];
+      while (it.next()) out.push(`${it.t}:${it.hi}:${it.lo}`);
+      return out;
+    };
+    for (const n of [1, 2, CHECKPOINT_INTERVAL - 1, CHECKPOINT_INTERVAL, CHECKPOINT_INTERVAL + 1, 119, 120]) {
+      const { c, ts } = make(n);
+      const all = decode(new XORIterator(c.bytes().slice()));
+      for (const mint of [ts[0]! - 1, ...ts, ...ts.map((t) => t + 1)]) {
+        const it = c.iterator(mint);
+        const tail = decode(it).filter((s) => Number(s.split(':')[0]) >= mint);
+        expect(tail).toEqual(all.filter((s) => Number(s.split(':')[0]) >= mint));
+      }
+    }
+  });
+
+  it('readInto appends exactly the samples in [mint, maxt], bits intact, from any start', () => {
+    const c = new XORChunk();
+    const ts: number[] = [];
+    let t = 1_000_000;
+    for (let i = 0; i < 120; i++) {
+      t += [15_000, 15_001, 14_999, 600_000, 86_400_000 * 40][i % 9 === 4 ? 3 + (i % 2) : i % 3]!;
+      ts.push(t);
+      if (i % 13 === 7) c.appendBits(t, STALE_NAN_HI, STALE_NAN_LO);
+      else c.append(t, [0, -0, 1e300, 5e-324, Math.PI * i, 42, 42, -i][i % 8]!);
+    }
+    const all: [number, number, number][] = [];
+    const full = new XORIterator(c.bytes().slice());
+    while (full.next()) all.push([full.t, full.hi, full.lo]);
+    const sink = () => {
+      const got: [number, number, number][] = [];
+      return { got, pushBits: (st: number, hi: number, lo: number) => got.push([st, hi, lo]) };
+    };
+    for (let a = 0; a < 120; a += 7)
+      for (let b = a; b < 120; b += 11) {
+        const [mint, maxt] = [ts[a]! - (a % 2), ts[b]! + (b % 2)];
+        const want = all.filter(([st]) => st >= mint && st <= maxt);
+        // From the start of an exact-size copy (the last words read past the end) and from a checkpoint.
+        for (const it of [new XORIterator(c.bytes().slice()), c.iterator(mint)]) {
+          const out = sink();
+          it.readInto(mint, maxt, out);
+          expect(out.got).toEqual(want);
+        }
+      }
+  });
+
+  it('skips the samples before the window instead of decoding them', () => {
+    const c = new XORChunk();
+    for (let i = 0; i < 120; i++) c.append(i * 15_000, i);
+    const it = c.iterator(100 * 15_000);
+    let decoded = 0;
+    while (it.next()) decoded++;
+    // Samples 100..119 are wanted; the read starts at the checkpoint before sample 100.
+    expect(decoded).toBeLessThanOrEqual(20 + CHECKPOINT_INTERVAL);
+    expect(decoded).toBeGreaterThanOrEqual(20);
+  });
+
+  it('refuses a chunk whose bits end before its sample count', () => {
+    const c = new XORChunk();
+    for (let i = 0; i < 50; i++) c.append(i * 15_000, Math.sqrt(i));
+    const bytes = c.bytes().slice(0, 20);
+    const it = new XORIterator(bytes);
+    expect(() => {
+      while (it.next());
+    }).toThrow(RangeError);
   });
 });
