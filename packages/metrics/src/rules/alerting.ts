@@ -7,6 +7,7 @@
  * timer survive a restart) for its pending and firing alerts.
  */
 import { type Labels, labelsKey, labelsToRecord, METRIC_NAME, setLabel } from '../labels.js';
+import { parseExpr } from '../promql/parse.js';
 import type { AlertingRuleConfig } from './file.js';
 import { type QueryFunc, Rule, type RuleSample } from './rule.js';
 import type { TemplateData } from './template.js';
@@ -83,6 +84,9 @@ export class AlertingRule extends Rule {
         externalLabels: this.context.externalLabels,
         externalURL: this.context.externalURL,
         value: sample.v,
+        // `{{ query "…" }}` runs at the evaluation time, as in Prometheus.
+        query: (text) =>
+          query(parseExpr(text), ts).map((s) => ({ Labels: labelsToRecord(s.labels), Value: s.v })),
       };
       let labels = setLabel(sample.labels, METRIC_NAME, '');
       for (const [name, template] of Object.entries(this.config.labelTemplates))

@@ -1,8 +1,9 @@
 /**
  * The subset of Go's text/template that Prometheus rule labels and annotations use: output of
  * pipelines (`{{ $labels.job }}`, `{{ $value | humanize }}`, `{{ printf "%.2f" $value }}`),
- * variables, `if`/`else if`/`else`/`end`, comments and `{{-`/`-}}` trimming, with Prometheus's
- * template functions. Templates are parsed once when a rule file loads (errors name the line),
+ * variables, `if`/`else if`/`else`, `with`, `range`, comments and `{{-`/`-}}` trimming, with
+ * Prometheus's template functions, `query` included
+ * (`{{ with query "sum(up)" }}{{ . | first | value }}{{ end }}`). Templates are parsed once when a rule file loads (errors name the line),
  * and expanded for every alert.
  */
 import { formatF, formatG } from './format.js';
@@ -17,9 +18,32 @@ export interface TemplateData {
   externalLabels: Record<string, string>;
   externalURL: string;
   value: number;
+  /** Runs an instant query at the evaluation time, for the `query` function. */
+  query?(expr: string): QuerySample[];
 }
 
-type Value = string | number | boolean | Record<string, string> | TemplateData | undefined;
+/** An element of a `query` result, as Prometheus's templates see it (`.Labels`, `.Value`). */
+export interface QuerySample {
+  Labels: Record<string, string>;
+  Value: number;
+}
+
+type Value =
+  | string
+  | number
+  | boolean
+  | Record<string, string>
+  | QuerySample
+  | QuerySample[]
+  | TemplateData
+  | undefined;
+
+/** Where a template runs: its data (the root), the current `.`, and the variables. */
+interface Scope {
+  root: TemplateData;
+  dot: Value;
+  vars: Map<string, Value>;
+}
 
 type Operand =
   | { kind: 'var'; name: string; fields: string[] }
@@ -36,7 +60,8 @@ interface Pipeline {
 type Node =
   | { kind: 'text'; text: string }
   | { kind: 'action'; pipeline: Pipeline; line: number }
-  | { kind: 'if'; branches: { cond: Pipeline; body: Node[] }[]; otherwise: Node[]; line: number };
+  | { kind: 'if'; branches: { cond: Pipeline; body: Node[] }[]; otherwise: Node[]; line: number }
+  | { kind: 'with' | 'range'; cond: Pipeline; body: Node[]; otherwise: Node[]; line: number };
 
 export interface Template {
   readonly source: string;
@@ -57,7 +82,7 @@ export function parseTemplate(name: string, source: string): Template {
         ['$value', data.value],
       ]);
       try {
-        return run(nodes, data, vars);
+        return run(nodes, { root: data, dot: data, vars });
       } catch (error) {
         if (error instanceof TemplateError) throw new TemplateError(`template: ${name}: ${error.message}`);
         throw error;
@@ -126,7 +151,9 @@ class Parser {
       if (word === 'else' || word === 'end')
         return { nodes, end: { word, rest: trimmed.slice(word.length).trim(), at: open } };
       if (word === 'if') nodes.push(this.ifNode(trimmed.slice(2), open));
-      else if (['range', 'with', 'define', 'template', 'block', 'break', 'continue'].includes(word))
+      else if (word === 'with' || word === 'range')
+        nodes.push(this.blockNode(word, trimmed.slice(word.length), open));
+      else if (['define', 'template', 'block', 'break', 'continue'].includes(word))
         this.fail(open, `{{${word}}} is not supported in Parley rule templates`);
       else nodes.push({ kind: 'action', pipeline: this.pipeline(trimmed, open), line: this.line(open) });
     }
@@ -154,6 +181,18 @@ class Parser {
       if (rest.end?.word !== 'end') this.fail(at, 'expected {{end}} after {{else}}');
       return { kind: 'if', branches, otherwise: rest.nodes, line: this.line(at) };
     }
+  }
+
+  /** `with` and `range`: a body, and an optional `else` for an empty value. */
+  private blockNode(kind: 'with' | 'range', condition: string, at: number): Node {
+    const cond = this.pipeline(condition, at);
+    const { nodes, end } = this.list();
+    if (!end) this.fail(at, `unexpected EOF: {{${kind}}} without {{end}}`);
+    if (end.word === 'end') return { kind, cond, body: nodes, otherwise: [], line: this.line(at) };
+    if (end.rest !== '') this.fail(end.at, `unexpected "${end.rest}" in else`);
+    const rest = this.list();
+    if (rest.end?.word !== 'end') this.fail(at, 'expected {{end}} after {{else}}');
+    return { kind, cond, body: nodes, otherwise: rest.nodes, line: this.line(at) };
   }
 
   private tokens(text: string, at: number): string[] {
@@ -230,42 +269,69 @@ class Parser {
 
 // --- evaluation ----------------------------------------------------------------------------
 
-function run(nodes: Node[], dot: TemplateData, vars: Map<string, Value>): string {
+function run(nodes: Node[], scope: Scope): string {
   let out = '';
   for (const node of nodes) {
     if (node.kind === 'text') out += node.text;
     else if (node.kind === 'action') {
-      const v = pipe(node.pipeline, dot, vars, node.line);
+      const v = pipe(node.pipeline, scope, node.line);
       if (!node.pipeline.declare) out += print(v);
+    } else if (node.kind === 'if') {
+      const branch = node.branches.find((b) => truth(pipe(b.cond, scope, node.line)));
+      out += run(branch ? branch.body : node.otherwise, scope);
     } else {
-      const branch = node.branches.find((b) => truth(pipe(b.cond, dot, vars, node.line)));
-      out += run(branch ? branch.body : node.otherwise, dot, vars);
+      const v = pipe(node.cond, scope, node.line);
+      if (node.kind === 'with')
+        out += truth(v) ? run(node.body, { ...scope, dot: v }) : run(node.otherwise, scope);
+      else {
+        const items = rangeItems(v, node.line);
+        if (items.length === 0) out += run(node.otherwise, scope);
+        for (const item of items) out += run(node.body, { ...scope, dot: item });
+      }
     }
   }
   return out;
 }
 
-function pipe(p: Pipeline, dot: TemplateData, vars: Map<string, Value>, line: number): Value {
+function rangeItems(v: Value, line: number): Value[] {
+  if (v === undefined) return [];
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'object') {
+    const record = v as Record<string, Value>;
+    return Object.keys(record)
+      .sort()
+      .map((k) => record[k]);
+  }
+  throw new TemplateError(`${line}: range can't iterate over ${print(v)}`);
+}
+
+function pipe(p: Pipeline, scope: Scope, line: number): Value {
   let value: Value;
   let piped = false;
   for (const command of p.commands) {
     const [head, ...args] = command as [Operand, ...Operand[]];
     if (head.kind === 'fn') {
-      const values = args.map((a) => operand(a, dot, vars, line));
+      const values = args.map((a) => operand(a, scope, line));
       if (piped) values.push(value);
       try {
-        value = FUNCTIONS[head.name]!(...values);
+        value = head.name === 'query' ? runQuery(scope.root, values) : FUNCTIONS[head.name]!(...values);
       } catch (error) {
         throw new TemplateError(`${line}: error calling ${head.name}: ${(error as Error).message}`);
       }
     } else {
       if (args.length > 0 || piped) throw new TemplateError(`${line}: can't give argument to non-function`);
-      value = operand(head, dot, vars, line);
+      value = operand(head, scope, line);
     }
     piped = true;
   }
-  if (p.declare) vars.set(p.declare, value);
+  if (p.declare) scope.vars.set(p.declare, value);
   return value;
+}
+
+function runQuery(root: TemplateData, args: Value[]): QuerySample[] {
+  if (args.length !== 1 || typeof args[0] !== 'string') throw new Error('query takes one string');
+  if (!root.query) throw new Error('no query engine here');
+  return root.query(args[0]);
 }
 
 const DOT_FIELDS: Record<string, keyof TemplateData> = {
@@ -275,28 +341,29 @@ const DOT_FIELDS: Record<string, keyof TemplateData> = {
   Value: 'value',
 };
 
-function operand(o: Operand, dot: TemplateData, vars: Map<string, Value>, line: number): Value {
+function operand(o: Operand, scope: Scope, line: number): Value {
   switch (o.kind) {
     case 'lit':
       return o.value;
     case 'fn':
-      return FUNCTIONS[o.name]!();
+      return o.name === 'query' ? runQuery(scope.root, []) : FUNCTIONS[o.name]!();
     case 'sub':
-      return pipe(o.pipeline, dot, vars, line);
+      return pipe(o.pipeline, scope, line);
     case 'var': {
-      if (!vars.has(o.name)) throw new TemplateError(`${line}: undefined variable "${o.name}"`);
-      return fields(vars.get(o.name), o.fields, dot, line);
+      if (!scope.vars.has(o.name)) throw new TemplateError(`${line}: undefined variable "${o.name}"`);
+      return fields(scope.vars.get(o.name), o.fields, scope.root, line);
     }
     case 'dot':
-      return fields(dot, o.fields, dot, line);
+      return fields(scope.dot, o.fields, scope.root, line);
   }
 }
 
-function fields(start: Value, names: string[], dot: TemplateData, line: number): Value {
+function fields(start: Value, names: string[], root: TemplateData, line: number): Value {
   let v = start;
   for (const name of names) {
-    if (v === dot) v = DOT_FIELDS[name] ? dot[DOT_FIELDS[name]] : fieldError(name, line);
-    else if (typeof v === 'object' && v !== null) v = (v as Record<string, string>)[name] ?? '';
+    if (v === root) v = DOT_FIELDS[name] ? (root[DOT_FIELDS[name]] as Value) : fieldError(name, line);
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v))
+      v = (v as Record<string, Value>)[name] ?? '';
     else throw new TemplateError(`${line}: can't evaluate field ${name} in type ${goType(v)}`);
   }
   return v;
@@ -476,6 +543,22 @@ const FUNCTIONS: Record<string, (...args: Value[]) => Value> = {
   },
   safeHtml: (s) => print(s),
   len: (v) => (typeof v === 'object' && v !== null ? Object.keys(v).length : print(v).length),
+  query: () => {
+    throw new Error('query is evaluated by the pipeline');
+  },
+  first: (v) => {
+    if (!Array.isArray(v) || v.length === 0) throw new Error('first() called on vector with no elements');
+    return v[0];
+  },
+  value: (s) => (s as QuerySample).Value,
+  label: (name, s) => (s as QuerySample).Labels[String(name)] ?? '',
+  strvalue: (s) => (s as QuerySample).Labels.__value__ ?? '',
+  sortByLabel: (name, v) =>
+    [...(v as QuerySample[])].sort((a, b) => {
+      const x = a.Labels[String(name)] ?? '';
+      const y = b.Labels[String(name)] ?? '';
+      return x < y ? -1 : x > y ? 1 : 0;
+    }),
   index: (m, key) =>
     typeof m === 'object' && m !== null ? ((m as Record<string, string>)[String(key)] ?? '') : '',
   not: (v) => !truth(v),

@@ -31,6 +31,7 @@ const RULES = `groups:
         keep_firing_for: 3m
         annotations:
           summary: '{{ printf "%.1f" $value }} errors on {{ $labels.instance }}'
+          detail: '{{ with query "sum(errors_total)" }}{{ . | first | value }}{{ end }} in all; {{ range query "up" }}{{ .Labels.instance }} up={{ .Value }}{{ else }}no up{{ end }}'
       - alert: Flappy
         expr: up == 0
         for: 1m

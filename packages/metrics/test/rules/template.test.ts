@@ -40,6 +40,39 @@ describe('rule templates', () => {
     expect(expand(text)).toBe(expected);
   });
 
+  it('runs with, range and query like Prometheus', () => {
+    const samples = [
+      { Labels: { instance: 'b', job: 'api' }, Value: 0.25 },
+      { Labels: { instance: 'a', job: 'api' }, Value: 1500 },
+    ];
+    const queried: string[] = [];
+    const run = (text: string) =>
+      parseTemplate('t', text).expand({
+        ...data,
+        query: (expr) => {
+          queried.push(expr);
+          return expr === 'none' ? [] : samples;
+        },
+      });
+    expect(run('{{ with query "up" }}{{ . | first | value | humanize }}{{ end }}')).toBe('250m');
+    expect(
+      run('{{ range query "up" | sortByLabel "instance" }}{{ .Labels.instance }}={{ .Value }} {{ end }}'),
+    ).toBe('a=1500 b=0.25 ');
+    expect(
+      run(
+        '{{ with query "none" }}some{{ else }}none{{ end }}|{{ range query "none" }}x{{ else }}empty{{ end }}',
+      ),
+    ).toBe('none|empty');
+    expect(run('{{ range $labels }}{{ . }},{{ end }}')).toBe('http_errors,host-1.example.com:8080,api,');
+    expect(run('{{ with $labels.job }}job {{ . }}{{ end }}{{ with $labels.nope }}never{{ end }}')).toBe(
+      'job api',
+    );
+    expect(run('{{ query "up" | first | label "instance" }}')).toBe('b');
+    expect(queried).toEqual(['up', 'up', 'none', 'none', 'up']);
+    expect(() => run('{{ query "none" | first }}')).toThrow(/first\(\) called on vector with no elements/);
+    expect(() => parseTemplate('t', '{{ with $value }}x')).toThrow(/\{\{with\}\} without \{\{end\}\}/);
+  });
+
   it('prints $value as Go prints a float64', () => {
     expect(
       [1e6, 123456, 1234567, 0.0001, 0.00001, 5, Number.NaN, -Infinity].map((v) => expand('{{ $value }}', v)),
@@ -64,7 +97,7 @@ describe('rule templates', () => {
     expect(bad('line\n{{ $labels.x ')).toThrow('template: __alert_X:2: unclosed action');
     expect(bad('{{ if $value }}x')).toThrow(/without \{\{end\}\}/);
     expect(bad('{{ end }}')).toThrow(/unexpected \{\{end\}\}/);
-    expect(bad('{{ range $labels }}{{ end }}')).toThrow(/not supported/);
+    expect(bad('{{ define "x" }}{{ end }}')).toThrow(/not supported/);
     expect(bad('{{ humanize ( $value }}')).toThrow(TemplateError);
   });
 
