@@ -101,12 +101,7 @@ groups:
       60,
       120,
       180,
-      null,
-      null,
-      null,
-      null,
-      null,
-      null,
+      ...Array(6).fill(null),
     ]);
     record(
       h.db,
