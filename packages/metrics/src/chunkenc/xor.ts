@@ -15,8 +15,13 @@ export const SAMPLES_PER_CHUNK = 120;
  * checkpoint before its window instead of decoding the chunk from its first sample.
  */
 export const CHECKPOINT_INTERVAL = 24;
-/** Numbers per checkpoint: t, tDelta, hi, lo, bit position, leading * 128 + trailing. */
-const CHECKPOINT_FIELDS = 6;
+/**
+ * Numbers per checkpoint: t, tDelta, hi * 2^20 + bit position, lo * 2^12 + leading * 128 +
+ * trailing (both below 2^53, so exact; a checkpoint's bit position is far below 2^20).
+ */
+const CHECKPOINT_FIELDS = 4;
+const POS_SCALE = 2 ** 20;
+const WINDOW_SCALE = 2 ** 12;
 const CHECKPOINTS = Math.floor((SAMPLES_PER_CHUNK - 1) / CHECKPOINT_INTERVAL);
 
 // Float <-> word conversion through one shared buffer: no allocation per sample.
@@ -120,11 +125,9 @@ export class XORChunk {
     const at = k * CHECKPOINT_FIELDS;
     c[at] = this.maxT;
     c[at + 1] = this.tDelta;
-    c[at + 2] = this.vHi;
-    c[at + 3] = this.vLo;
-    c[at + 4] = this.w.bitLength;
+    c[at + 2] = this.vHi * POS_SCALE + this.w.bitLength;
     // Until a value differs from the first one no window is set: the reader starts from 0/0 too.
-    c[at + 5] = this.leading === 0xff ? 0 : this.leading * 128 + this.trailing;
+    c[at + 3] = this.vLo * WINDOW_SCALE + (this.leading === 0xff ? 0 : this.leading * 128 + this.trailing);
   }
 
   append(t: number, v: number): void {
@@ -177,14 +180,18 @@ export class XORChunk {
     const made = Math.min(CHECKPOINTS, Math.floor(this.numSamples / CHECKPOINT_INTERVAL));
     while (k + 1 < made && c[(k + 1) * CHECKPOINT_FIELDS]! < mint) k++;
     const at = k * CHECKPOINT_FIELDS;
+    const hiPos = c[at + 2]!;
+    const loWindow = c[at + 3]!;
+    const hi = Math.floor(hiPos / POS_SCALE);
+    const lo = Math.floor(loWindow / WINDOW_SCALE);
     it.resume(
       (k + 1) * CHECKPOINT_INTERVAL,
-      c[at + 4]!,
+      hiPos - hi * POS_SCALE,
       c[at]!,
       c[at + 1]!,
-      c[at + 2]!,
-      c[at + 3]!,
-      c[at + 5]!,
+      hi,
+      lo,
+      loWindow - lo * WINDOW_SCALE,
     );
     return it;
   }
