@@ -9,7 +9,8 @@ import type { VegaLiteSpec } from '../narrative/chart.js';
 import type { AnalysisResult } from '../narrative/results.js';
 import { ANALYTICS_INTENTS, type AnalyticsIntent, PlanError, type QueryPlan } from '../semantic/plan.js';
 import { planQuery, requiredPermissions } from '../semantic/planner.js';
-import { extractSlots } from '../slots/extract.js';
+import { extractSlots, type Slots } from '../slots/extract.js';
+import { isFollowUp, mergeSlots } from '../slots/follow-up.js';
 import { AnswerCache, type AnswerCacheOptions } from './cache.js';
 import type { AnswerTable } from './present.js';
 import {
@@ -40,6 +41,14 @@ export interface Answer {
   analysis?: AnalysisResult;
   /** For `denied`: the permissions the question needed and the caller lacks. */
   missingPermissions?: string[];
+  /** A follow-up ("and by region?") answered in the context of an earlier question: that question. */
+  followUpOf?: string;
+}
+
+/** An earlier question of the conversation branch and the intent its answer was given. */
+export interface Turn {
+  question: string;
+  intent: string;
 }
 
 export interface AnswerRequest {
@@ -50,6 +59,8 @@ export interface AnswerRequest {
   now?: number;
   /** Who asked, for the audit record of a denial. */
   subject?: string;
+  /** The earlier questions of this conversation branch, oldest first: a follow-up continues them. */
+  history?: readonly Turn[];
 }
 
 /** A refused question, for the audit log. */
@@ -138,6 +149,10 @@ export class Answerer {
     const version = this.chooseClassifier ? await this.chooseClassifier(request) : this.defaultVersion;
     const routed = this.classifier(version).classify(request.question);
     const base = { intent: routed.intent, confidence: routed.confidence, classifierVersion: routed.version };
+    // "and by region?" continues the branch's last sales question, whatever the classifier makes of it.
+    const context = isFollowUp(request.question) ? lastAnalyticsTurn(request.history) : undefined;
+    const followed = context && (await this.analyse(request, context.intent as AnalyticsIntent, true));
+    if (followed) return { ...base, ...followed };
     switch (routed.intent) {
       case 'needs_clarification':
         return { ...base, kind: 'clarify', text: clarifyingQuestion(routed)! };
@@ -156,18 +171,58 @@ export class Answerer {
     return { ...base, ...(await this.analyse(request, intent)) };
   }
 
+  /**
+   * Answers a sales question. As a follow-up (`followUp`), the question is read in the context of
+   * the branch's earlier questions; one that names nothing the semantic layer knows ("and the
+   * weather?") is not a follow-up after all (undefined: the classifier's intent decides).
+   */
   private async analyse(
     request: AnswerRequest,
-    intent: AnalyticsIntent,
-  ): Promise<Omit<Answer, 'intent' | 'confidence' | 'classifierVersion'>> {
+    asked: AnalyticsIntent,
+    followUp: true,
+  ): Promise<Omit<Answer, 'confidence' | 'classifierVersion'> | undefined>;
+  private async analyse(
+    request: AnswerRequest,
+    asked: AnalyticsIntent,
+  ): Promise<Omit<Answer, 'confidence' | 'classifierVersion'>>;
+  private async analyse(
+    request: AnswerRequest,
+    asked: AnalyticsIntent,
+    followUp = false,
+  ): Promise<Omit<Answer, 'confidence' | 'classifierVersion'> | undefined> {
     const { tenantId } = request;
     const now = request.now ?? this.clock.now();
     const dataVersion = await this.warehouse.version(tenantId);
-    if (dataVersion === 0) return { kind: 'answer', text: NO_DATA_TEXT, dataVersion };
+    if (dataVersion === 0) return { intent: asked, kind: 'answer', text: NO_DATA_TEXT, dataVersion };
     const gazetteer = await this.warehouse.gazetteer(tenantId, dataVersion);
+    const slotsOf = (question: string) => extractSlots(question, { clock: { now: () => now }, gazetteer });
+    let slots = slotsOf(request.question);
+    let intent = asked;
+    let followUpOf: string | undefined;
+    if (followUp) {
+      const context = contextOf(request.history, slotsOf);
+      if (!context || !namesAnything(slots)) return undefined;
+      slots = mergeSlots(context.slots, slots);
+      // "revenue last quarter" → "and by region?" is a breakdown now.
+      intent =
+        context.intent === 'metric_query' && slots.dimensions.length > 0 ? 'breakdown' : context.intent;
+      followUpOf = context.question;
+    }
+    const result = await this.analysePlan(request, intent, slots, now, dataVersion);
+    return { intent, ...result, ...(followUpOf ? { followUpOf } : {}) };
+  }
+
+  private async analysePlan(
+    request: AnswerRequest,
+    intent: AnalyticsIntent,
+    slots: Slots,
+    now: number,
+    dataVersion: number,
+  ): Promise<Omit<Answer, 'intent' | 'confidence' | 'classifierVersion'>> {
+    const { tenantId } = request;
     let plan: QueryPlan;
     try {
-      plan = planQuery(intent, extractSlots(request.question, { clock: { now: () => now }, gazetteer }), now);
+      plan = planQuery(intent, slots, now);
     } catch (error) {
       if (error instanceof PlanError)
         return { kind: 'clarify', text: `I cannot answer that as asked: ${error.message}.` };
@@ -198,4 +253,44 @@ export class Answerer {
       this.logger?.error({ err: (error as Error).message }, 'assistant: recording a denial failed');
     }
   }
+}
+
+const isAnalyticsIntent = (intent: string): intent is AnalyticsIntent =>
+  (ANALYTICS_INTENTS as readonly string[]).includes(intent);
+
+/** The branch's last sales question, if any (other turns, such as help, do not break a thread). */
+function lastAnalyticsTurn(history: readonly Turn[] | undefined): Turn | undefined {
+  return history?.findLast((turn) => isAnalyticsIntent(turn.intent));
+}
+
+/** How many earlier questions a follow-up may reach back through. */
+const MAX_TURNS = 10;
+
+/**
+ * The slots a follow-up continues: the branch's sales questions folded oldest first, each
+ * follow-up merged into the thread before it and any other question starting a new thread.
+ */
+function contextOf(
+  history: readonly Turn[] | undefined,
+  slotsOf: (question: string) => Slots,
+): { slots: Slots; intent: AnalyticsIntent; question: string } | undefined {
+  let context: { slots: Slots; intent: AnalyticsIntent; question: string } | undefined;
+  for (const turn of (history ?? []).slice(-MAX_TURNS)) {
+    if (!isAnalyticsIntent(turn.intent)) continue;
+    const slots = slotsOf(turn.question);
+    context =
+      context && isFollowUp(turn.question)
+        ? { slots: mergeSlots(context.slots, slots), intent: turn.intent, question: context.question }
+        : { slots, intent: turn.intent, question: turn.question };
+  }
+  return context;
+}
+
+function namesAnything(slots: Slots): boolean {
+  return (
+    slots.time !== undefined ||
+    slots.comparison !== undefined ||
+    slots.topN !== undefined ||
+    slots.metrics.length + slots.dimensions.length + slots.values.length + slots.unknownDimensions.length > 0
+  );
 }

@@ -17,6 +17,8 @@ export interface AnswerSource {
     now: number;
     /** Who asked, for the audit record of a refusal. */
     subject: string;
+    /** The branch's earlier questions and their answers' intents, oldest first (for follow-ups). */
+    history?: readonly { question: string; intent: string }[];
   }): Promise<AnswerLike>;
 }
 

@@ -205,7 +205,10 @@ export class ConversationService {
       uploaderId: caller.subject,
       now: this.now(),
     });
-    return { ...(await this.answerAndStore(caller, conversation, answerId, question.content)), question };
+    return {
+      ...(await this.answerAndStore(caller, conversation, answerId, question.content, question.parentId)),
+      question,
+    };
   }
 
   /** Shows another branch: the active leaf becomes the newest continuation of `messageId`. */
@@ -319,7 +322,7 @@ export class ConversationService {
       uploaderId: caller.subject,
       now: this.now(),
     });
-    const result = await this.answerAndStore(caller, conversation, answerId, content);
+    const result = await this.answerAndStore(caller, conversation, answerId, content, parentId);
     const [question] = await this.store.messages(caller.tenantId, conversation.id, [questionId]);
     return { ...result, question: question! };
   }
@@ -329,6 +332,8 @@ export class ConversationService {
     conversation: ConversationView,
     answerId: string,
     question: string,
+    /** The message the question follows: the branch before it is the question's context. */
+    parentId: string | null,
   ): Promise<Omit<ExchangeResult, 'question'>> {
     const started = this.options.clock.now();
     let outcome: AnswerOutcome | undefined;
@@ -341,6 +346,7 @@ export class ConversationService {
         question,
         now: started,
         subject: caller.subject,
+        history: await this.historyBefore(caller, conversation.id, parentId),
       });
       outcome = completed(answer, this.options.clock.now() - started);
       const reportPlan =
@@ -376,6 +382,25 @@ export class ConversationService {
     const [answer] = await this.store.messages(caller.tenantId, conversation.id, [answerId]);
     const current = await this.store.findConversation(caller.tenantId, conversation.id);
     return { conversation: current ?? conversation, answer: answer!, ...(task ? { task } : {}) };
+  }
+
+  /** The questions of the branch ending at `leafId` and the intents their answers got, oldest first. */
+  private async historyBefore(caller: Caller, conversationId: string, leafId: string | null) {
+    if (leafId === null) return [];
+    const messages = await this.store.messages(caller.tenantId, conversationId);
+    const byId = new Map(messages.map((m) => [m.id, m]));
+    const nodes = messages.map((m) => ({
+      id: m.id,
+      parentId: m.parentId,
+      createdAt: Date.parse(m.createdAt),
+    }));
+    return pathTo(nodes, leafId).flatMap((node) => {
+      const answer = byId.get(node.id)!;
+      const question = answer.parentId === null ? undefined : byId.get(answer.parentId);
+      return answer.role === 'assistant' && answer.intent && question?.role === 'user'
+        ? [{ question: question.content, intent: answer.intent }]
+        : [];
+    });
   }
 
   /**

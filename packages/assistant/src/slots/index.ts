@@ -2,6 +2,7 @@ export * from './calendar.js';
 export type { ComparisonKind, ComparisonSlot } from './comparison.js';
 export { resolveComparison } from './comparison.js';
 export * from './extract.js';
+export * from './follow-up.js';
 export type { DimensionValue, ValueMatch } from './gazetteer.js';
 export { Gazetteer } from './gazetteer.js';
 export type { TopN } from './lexicon.js';
