@@ -97,4 +97,19 @@ describe('queue job metrics', () => {
     text = await registry.metrics();
     expect(text).toContain('parley_queue_jobs{queue="llm",state="waiting"} 7');
   });
+
+  it('replace the series of a queue set opened again in the same registry', async () => {
+    const registry = new Registry();
+    const logger = createLogger({ level: 'silent' });
+    const counts = (waiting: number) => async () => ({
+      waiting,
+      active: 0,
+      delayed: 0,
+      failed: 0,
+      completed: 0,
+    });
+    queueMetrics(registry, [{ name: 'llm', counts: counts(1) }], logger);
+    queueMetrics(registry, [{ name: 'llm', counts: counts(9) }], logger);
+    expect(await registry.metrics()).toContain('parley_queue_jobs{queue="llm",state="waiting"} 9');
+  });
 });

@@ -10,6 +10,7 @@ const STATE_VALUES: Record<BreakerState, number> = { closed: 0, open: 1, 'half-o
  * for the providers' circuit breakers (breaker = provider name).
  */
 export function breakerMetrics(registry: Registry): BreakerObserver {
+  replace(registry, 'parley_circuit_breaker_state', 'parley_circuit_breaker_transitions_total');
   const state = new Gauge({
     name: 'parley_circuit_breaker_state',
     help: 'State of a circuit breaker around a provider: 0 closed, 1 open, 2 half-open',
@@ -53,6 +54,7 @@ export function queueMetrics(
   logger: Logger,
   timeoutMs = 1000,
 ): void {
+  replace(registry, 'parley_queue_jobs');
   new Gauge({
     name: 'parley_queue_jobs',
     help: 'Jobs in a task queue by state (waiting includes prioritised jobs), read at scrape time',
@@ -73,6 +75,11 @@ export function queueMetrics(
       );
     },
   });
+}
+
+/** A module opened again in the same process (a restart in place) replaces its series. */
+function replace(registry: Registry, ...names: string[]): void {
+  for (const name of names) registry.removeSingleMetric(name);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
