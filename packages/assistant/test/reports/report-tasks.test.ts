@@ -240,4 +240,66 @@ describe('reports on the reports queue', () => {
       await queue.close();
     }
   });
+
+  it('stops a running report at its next step when cancelled', async () => {
+    let entered: () => void = () => {};
+    const computing = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const slow = {
+      version: (tenantId: string) => f.answerer.warehouse.version(tenantId),
+      async presentation(...args: Parameters<ReportDependencies['warehouse']['presentation']>) {
+        entered();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return f.answerer.warehouse.presentation(...args);
+      },
+    };
+    const { tasks, service } = await start({}, { warehouse: slow });
+    const caller = f.callers.analyst;
+    const before = (await f.storedFiles()).length;
+    const { conversation, exchange } = await service.create(caller, { message: REPORT });
+    const id = exchange!.task!.id;
+    const watching = watch(tasks, caller, id);
+    await computing;
+    expect(await tasks.cancel(caller.tenantId, caller.subject, id)).toBe(true);
+    expect((await watching).at(-1)).toEqual({ type: 'cancelled' });
+    expect(await tasks.get(caller.tenantId, caller.subject, id)).toMatchObject({
+      state: 'cancelled',
+      attempts: 1,
+    });
+    const { messages } = await service.get(caller, conversation.id, 'path');
+    expect(messages.at(-1)).toMatchObject({
+      status: 'failed',
+      error: 'The report was cancelled.',
+      attachments: [],
+    });
+    expect((await f.storedFiles()).length).toBe(before);
+  });
+
+  it('fails a job whose plan the semantic layer refuses at once, without retrying it', async () => {
+    const { tasks } = await start();
+    const caller = f.callers.analyst;
+    const { exchange } = await f
+      .serviceWith(f.answerer)
+      .create(caller, { message: 'revenue by region last quarter' });
+    const plan = (exchange!.answer.answer as { plan: Record<string, unknown> }).plan;
+    const hostile = { ...plan, limit: 1_000_000, dimensions: ['region; DROP TABLE sales_facts'] };
+    const submission = await tasks.submit({
+      tenantId: caller.tenantId,
+      subject: caller.subject,
+      question: 'hostile',
+      plan: hostile as never,
+      target: { conversationId: exchange!.answer.conversationId, messageId: exchange!.answer.id },
+    });
+    const id = (submission as { id: string }).id;
+    const events = await watch(tasks, caller, id);
+    expect(events.at(-1)).toMatchObject({
+      type: 'failed',
+      error: expect.stringContaining("the report's plan is invalid"),
+    });
+    expect(await tasks.get(caller.tenantId, caller.subject, id)).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+    });
+  });
 });
