@@ -864,7 +864,7 @@ function metricsRows(): Record<string, Entry> {
 }
 
 /**
- * Rules, alerts and the notifier belong to the operators' tenant (PARLEY_METRICS_PLATFORM_TENANT,
+ * Rules, alerts, the notifier and reloads belong to the operators' tenant (PARLEY_METRICS_PLATFORM_TENANT,
  * which neither acme nor globex is here): other tenants read an empty rule set, and the notifier
  * answers them 404, after the permission check (metrics:read, metrics:write).
  */
@@ -892,6 +892,10 @@ function alertingRows(): Record<string, Entry> {
   };
   rows['DELETE /api/v2/silence/:silenceID'] = {
     request: (ctx) => ({ method: 'DELETE', url: `/api/v2/silence/${silence}`, headers: ctx.auth }),
+    expect: notifierWrite,
+  };
+  rows['POST /-/reload'] = {
+    request: (ctx) => ({ method: 'POST', url: '/-/reload', headers: ctx.auth }),
     expect: notifierWrite,
   };
   rows['POST /api/v2/alerts'] = {

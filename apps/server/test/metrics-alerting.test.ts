@@ -194,6 +194,25 @@ receivers:
     expect(notifier.status).toBe(404);
   });
 
+  it('reloads on POST /-/reload for the operators, refusing a bad rule file with its problems', async () => {
+    const reload = (who: 'ops' | 'tenant') =>
+      fetch(`${base}/-/reload`, { method: 'POST', headers: { authorization: `Bearer ${tokens[who]}` } });
+    expect((await reload('ops')).status).toBe(204);
+    expect((await reload('tenant')).status).toBe(404);
+    const file = join(dir!, 'objectives.rules.yml');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, good.replace('for: 1s', 'for: soon'));
+    const refused = await reload('ops');
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(
+      /objectives\.rules\.yml:\d+: group "parley-api", rule 2 \("ParleyApiLatencyHigh"\): invalid duration "soon" in field 'for'/,
+    );
+    writeFileSync(file, good);
+    expect((await reload('ops')).status).toBe(204);
+    const rules = await api('/api/v1/rules?type=alert', 'ops');
+    expect(rules.data.groups.map((g) => g.name)).toEqual(['parley-api', 'parley-dependencies']);
+  });
+
   it('delivers the resolved notification once requests are fast again', async () => {
     slowMs = 1;
     await load(() => latencyMessages('resolved').length > 0, 60_000, 2);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Clock, Logger } from '@parley/kit';
+import { type Clock, type Logger, ProblemError, problems } from '@parley/kit';
 import {
   Alertmanager,
   type AlertmanagerConfig,
@@ -26,8 +26,8 @@ export const DEFAULT_ALERTMANAGER_CONFIG = fileURLToPath(
 export interface Alerting {
   rules: RuleManager;
   alertmanager: Alertmanager;
-  /** Re-reads rule files and the notifier configuration; a bad file keeps the running ones. */
-  reload(): void;
+  /** Re-reads rule files and the notifier configuration; a bad file keeps the running ones (and is the error returned). */
+  reload(): Error | undefined;
   /** Mounts the rules/alerts API and the notifier's API for the callers `serves` accepts. */
   register(app: FastifyInstance, serves: (request: FastifyRequest) => boolean): Promise<void>;
   close(): Promise<void>;
@@ -85,19 +85,24 @@ export function openAlerting(options: {
   rules.start();
   alertmanager.start();
 
-  const reload = () => {
+  const reload = (): Error | undefined => {
     try {
+      // Both files are read before either is applied: a bad notifier file changes no rule either.
+      const notifier = notifierConfig(config);
       rules.reload();
-      alertmanager.applyConfig(notifierConfig(config));
+      alertmanager.applyConfig(notifier);
       logger.info('alerting configuration reloaded');
+      return undefined;
     } catch (error) {
       logger.error({ err: error }, 'alerting reload failed; the running configuration stays');
+      return error as Error;
     }
   };
+  const onSighup = () => void reload();
   rules.watchFiles((error) =>
     logger.error({ err: error }, 'rule file reload failed; the running rules stay'),
   );
-  process.on('SIGHUP', reload);
+  process.on('SIGHUP', onSighup);
 
   return {
     rules,
@@ -108,9 +113,22 @@ export function openAlerting(options: {
       await app.register(alertmanagerApi, {
         alertmanager: (request) => (serves(request) ? alertmanager : undefined),
       });
+      // Prometheus's lifecycle endpoint: the SIGHUP of a process one cannot signal.
+      app.post('/-/reload', { config: { permission: 'metrics:write' } }, async (request, reply) => {
+        if (!serves(request)) throw problems.notFound('No rule evaluator serves this tenant');
+        const error = reload();
+        if (error)
+          throw new ProblemError(
+            'invalid-alerting-config',
+            422,
+            'Invalid alerting configuration',
+            error.message,
+          );
+        return reply.code(204).send();
+      });
     },
     async close() {
-      process.off('SIGHUP', reload);
+      process.off('SIGHUP', onSighup);
       rules.stop();
       unregister();
       await alertmanager.close();
