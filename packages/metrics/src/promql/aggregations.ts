@@ -15,18 +15,29 @@ export function groupingLabels(labels: Labels, grouping: readonly string[], with
   return labels.filter((l) => grouping.includes(l.name));
 }
 
-// The group labels of each input label set, per grouping clause. Keyed by the input label set
-// (series labels are the same arrays from query to query), so group labels are computed, and
-// their keys (labelsKey caches by array) built, once per series and clause, not once per query.
-const groupCache = new WeakMap<Labels, Map<string, Labels>>();
+/** A sample's group: its labels and their key. */
+export interface GroupOf {
+  labels: Labels;
+  key: string;
+}
+
+// The group of each input label set, per grouping clause. Keyed by the input label set (series
+// labels are the same arrays from query to query), so group labels and their keys are computed
+// once per series and clause, not once per query.
+const groupCache = new WeakMap<Labels, Map<string, GroupOf>>();
 const clauseKeys = new WeakMap<AggregateExpr, string>();
 
-export function cachedGrouping(node: AggregateExpr, labels: Labels): Labels {
+function clauseKey(node: AggregateExpr): string {
   let clause = clauseKeys.get(node);
   if (clause === undefined) {
     clause = `${node.without ? 'without' : 'by'}\xff${node.grouping.join('\xff')}`;
     clauseKeys.set(node, clause);
   }
+  return clause;
+}
+
+/** The group of a label set under a clause; `clause` is clauseKey(node), passed when looping. */
+export function cachedGrouping(node: AggregateExpr, labels: Labels, clause = clauseKey(node)): GroupOf {
   let byClause = groupCache.get(labels);
   if (!byClause) {
     byClause = new Map();
@@ -34,7 +45,8 @@ export function cachedGrouping(node: AggregateExpr, labels: Labels): Labels {
   }
   let out = byClause.get(clause);
   if (!out) {
-    out = groupingLabels(labels, node.grouping, node.without);
+    const grouped = groupingLabels(labels, node.grouping, node.without);
+    out = { labels: grouped, key: labelsKey(grouped) };
     byClause.set(clause, out);
   }
   return out;
@@ -42,9 +54,9 @@ export function cachedGrouping(node: AggregateExpr, labels: Labels): Labels {
 
 function groups(samples: Sample[], node: AggregateExpr): Group[] {
   const byKey = new Map<string, Group>();
+  const clause = clauseKey(node);
   for (const s of samples) {
-    const labels = cachedGrouping(node, s.labels);
-    const key = labelsKey(labels);
+    const { labels, key } = cachedGrouping(node, s.labels, clause);
     let g = byKey.get(key);
     if (!g) {
       g = { labels, samples: [] };

@@ -5,7 +5,7 @@
  * results of all steps land in typed arrays. Values are the ones per-step evaluation computes
  * (same functions, same samples in the same order), so the engine can use either path.
  */
-import { dropMetricName, type Labels, labelsKey } from '../labels.js';
+import { dropMetricName, type Labels } from '../labels.js';
 import type { SeriesData } from '../querier.js';
 import { cachedGrouping, reduce } from './aggregations.js';
 import type { AggregateExpr } from './ast.js';
@@ -110,8 +110,7 @@ export function aggregateSteps(
   const byKey = new Map<string, number>();
   const groups: StepSeries[] = [];
   inner.forEach((s, i) => {
-    const labels = cachedGrouping(node, s.labels);
-    const key = labelsKey(labels);
+    const { labels, key } = cachedGrouping(node, s.labels);
     let g = byKey.get(key);
     if (g === undefined) {
       g = groups.length;
