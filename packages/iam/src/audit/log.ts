@@ -80,7 +80,25 @@ export class AuditLog {
         this.chains.set(tenantId, chain);
       }
       chain.queue.push({ entry, time: new Date(this.clock.now()), resolve, reject });
-      if (!chain.busy) this.send(tenantId, chain);
+      if (!chain.busy) this.schedule(tenantId, chain);
+    });
+  }
+
+  /**
+   * Sends the queued records now. With an in-process database (PGlite) the statement would run on
+   * this thread at once, before the other requests of this event-loop turn reach the log, and
+   * batches would shrink to one record; there the batch leaves at the end of the turn instead
+   * (setImmediate, not a timer) and takes them along.
+   */
+  private schedule(tenantId: string, chain: Chain): void {
+    if (!this.statements.inProcess) {
+      this.send(tenantId, chain);
+      return;
+    }
+    chain.busy = true;
+    setImmediate(() => {
+      chain.busy = false;
+      this.send(tenantId, chain);
     });
   }
 
@@ -114,7 +132,7 @@ export class AuditLog {
 
   private next(tenantId: string, chain: Chain): void {
     chain.busy = false;
-    if (chain.queue.length > 0) this.send(tenantId, chain);
+    if (chain.queue.length > 0) this.schedule(tenantId, chain);
     else if (!chain.tail) this.chains.delete(tenantId);
   }
 
