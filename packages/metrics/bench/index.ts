@@ -162,9 +162,9 @@ async function runQuery(url: string, q: QueryCase, end: number): Promise<{ ms: n
   return { ms, result: body.data.result };
 }
 
-/** Same series and values (relative 1e-6) in both answers. */
-function agree(a: PromResult, b: PromResult): boolean {
-  if (a.length !== b.length) return false;
+/** Where two answers differ (series or values, relative 1e-6), or undefined if they agree. */
+function difference(a: PromResult, b: PromResult): string | undefined {
+  if (a.length !== b.length) return `${a.length} series against ${b.length}`;
   const key = (r: PromResult[number]) => JSON.stringify(Object.entries(r.metric).sort());
   const byKey = new Map(b.map((r) => [key(r), r]));
   const close = (x: string, y: string) => {
@@ -172,14 +172,22 @@ function agree(a: PromResult, b: PromResult): boolean {
     const v = Number(y);
     return x === y || Math.abs(u - v) <= 1e-6 * Math.max(1, Math.abs(u));
   };
-  return a.every((r) => {
+  for (const r of a) {
     const other = byKey.get(key(r));
-    if (!other) return false;
-    if (r.value) return !!other.value && close(r.value[1], other.value[1]);
+    if (!other) return `${key(r)} missing from the peer's answer`;
+    if (r.value) {
+      if (!other.value || !close(r.value[1], other.value[1]))
+        return `${key(r)}: ${r.value[1]} against ${other.value?.[1]}`;
+      continue;
+    }
     const vs = r.values ?? [];
     const ws = other.values ?? [];
-    return vs.length === ws.length && vs.every((p, i) => p[0] === ws[i]![0] && close(p[1], ws[i]![1]));
-  });
+    if (vs.length !== ws.length) return `${key(r)}: ${vs.length} points against ${ws.length}`;
+    for (let i = 0; i < vs.length; i++)
+      if (vs[i]![0] !== ws[i]![0] || !close(vs[i]![1], ws[i]![1]))
+        return `${key(r)} at ${vs[i]![0]}: ${vs[i]![1]} against ${ws[i]![0]} ${ws[i]![1]}`;
+  }
+  return undefined;
 }
 
 const suite: BenchSuite = {
@@ -300,9 +308,10 @@ const suite: BenchSuite = {
         let note = `${a.length} series`;
         if (prom) {
           compared++;
-          const same = agree(a, b);
-          if (same) agreed++;
-          note += same ? ', same values as Prometheus' : ', values differ from Prometheus';
+          const diff = difference(a, b);
+          if (!diff) agreed++;
+          else log(`${q.name}: answers differ, first at ${diff}`);
+          note += diff ? ', values differ from Prometheus' : ', same values as Prometheus';
         }
         rows.push({
           name: `query p50: ${q.name}`,
