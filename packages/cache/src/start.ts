@@ -26,7 +26,7 @@ export interface StartOptions {
   clock?: Clock;
   /** Called after a SHUTDOWN command stopped the server (the CLI exits the process). */
   onShutdown?: () => void;
-  /** Where warnings (a damaged AOF tail, a failed background save) go. */
+  /** Where warnings (a damaged AOF tail, a failed background save, a Lua VM restart) go. */
   logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
@@ -57,6 +57,7 @@ export function configFromOptions(options: StartOptions): Config {
 export async function startCacheServer(options: StartOptions = {}): Promise<CacheServer> {
   const config = configFromOptions(options);
   const engine = new CacheEngine({ config, clock: options.clock });
+  engine.logger = options.logger ?? null;
   const host = config.get('bind').split(' ')[0] || '127.0.0.1';
   mkdirSync(config.get('dir'), { recursive: true });
   const persistence = new Persistence(engine, options.logger ?? null);

@@ -17,7 +17,7 @@ function evalWith(readOnly: boolean) {
   return (c: Client, argv: string[]): void => {
     const [keys, args] = keysAndArgs(argv);
     const scripting = Scripting.of(c.engine);
-    scripting.run(c, scripting.load(argv[1]!), keys, args, readOnly);
+    scripting.run(c, scripting.load(argv[1]!, true), keys, args, readOnly);
   };
 }
 
@@ -34,7 +34,7 @@ function script(c: Client, argv: string[]): void {
   switch (sub) {
     case 'LOAD':
       if (argv.length !== 3) throw new ReplyError(errors.subArity('script', 'load'));
-      c.writer.bulk(scripting.load(argv[2]!));
+      c.writer.bulk(scripting.load(argv[2]!, false));
       return;
     case 'EXISTS':
       if (argv.length < 3) throw new ReplyError(errors.subArity('script', 'exists'));

@@ -3,6 +3,7 @@ import { ConfigError } from '../config.js';
 import { errors, ReplyError } from '../errors.js';
 import { globMatch } from '../glob.js';
 import type { Database } from '../keyspace/db.js';
+import { Scripting } from '../scripting/runner.js';
 import type { Client } from '../server/client.js';
 import { formatNotifyFlags, parseNotifyFlags } from '../server/notify.js';
 import { intArg, parseDouble } from './args.js';
@@ -121,6 +122,7 @@ function infoSections(c: Client): Record<string, Section> {
         ['maxmemory_human', humanBytes(maxmemory)],
         ['maxmemory_policy', config.get('maxmemory-policy')],
         ['mem_allocator', 'v8'],
+        ['number_of_cached_scripts', Scripting.of(engine).scripts.size],
       ];
     },
     persistence: () => [
@@ -134,6 +136,7 @@ function infoSections(c: Client): Record<string, Section> {
       ['rejected_connections', engine.stats.rejectedConnections],
       ['expired_keys', engine.stats.expiredKeys],
       ['evicted_keys', engine.stats.evictedKeys],
+      ['evicted_scripts', Scripting.of(engine).evicted],
       ['keyspace_hits', engine.stats.keyspaceHits],
       ['keyspace_misses', engine.stats.keyspaceMisses],
       ['pubsub_channels', engine.channels.size],

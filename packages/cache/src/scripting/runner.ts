@@ -5,6 +5,20 @@ import { Client } from '../server/client.js';
 import type { CacheEngine } from '../server/engine.js';
 import { luaVm, type ScriptFailure, type ScriptHost } from './vm.js';
 
+/**
+ * Bounds of one engine's script cache. Redis 7.4+ evicts the least recently used EVAL-loaded
+ * scripts beyond 500 (eval.c LRU_LIST_LENGTH); SCRIPT LOAD-ed ones are never evicted. The source
+ * bound is Parley's own: the compiled functions live in the VM's fixed 64 MB heap (about 1 to 6
+ * bytes of it per source byte, measured), so the cache cannot be allowed to fill it.
+ */
+export const scriptCacheLimits = {
+  evalScripts: 500,
+  sourceBytes: 4 * 1024 * 1024,
+};
+
+/** At most one VM-restart warning per engine per this many ms (a client looping on it). */
+const RESTART_LOG_INTERVAL_MS = 60_000;
+
 /** Script errors as Redis 7 words them (script_lua.c, script.c). */
 export const scriptErrors = {
   noArgs: 'ERR Please specify at least one argument for this redis lib call',
@@ -17,6 +31,8 @@ export const scriptErrors = {
   globalRead: (line: number, name: string) =>
     `ERR user_script:${line}: Script attempted to access nonexistent global variable '${name}'`,
   compile: (message: string) => `ERR Error compiling script (new function): ${message}`,
+  cacheFull: (limit: number) =>
+    `ERR Script cache full: the cached scripts' source would exceed ${limit} bytes (SCRIPT FLUSH empties it)`,
   notBusy: 'NOTBUSY No scripts in execution right now.',
 } as const;
 
@@ -33,8 +49,17 @@ export function sha1hex(body: string): string {
  * their commands through.
  */
 export class Scripting {
-  readonly scripts = new Set<string>();
+  /** The SHA1s this engine knows, with their source length. */
+  readonly scripts = new Map<string, number>();
+  /** The EVAL-loaded scripts, least recently used first (Map order: delete + set moves one last). */
+  private readonly evalLru = new Map<string, true>();
+  private sourceBytes = 0;
+  /** EVAL scripts evicted (INFO evicted_scripts). */
+  evicted = 0;
   private readonly caller: Client;
+  /** VM restarts this engine's scripts caused that are not logged yet (rate limit). */
+  private unloggedRestarts = 0;
+  private restartLoggedAt = Number.NEGATIVE_INFINITY;
 
   private constructor(private readonly engine: CacheEngine) {
     this.caller = new Client(engine, null, luaVm.replies);
@@ -52,13 +77,60 @@ export class Scripting {
     return scripting;
   }
 
-  /** SCRIPT LOAD / first EVAL: compiles the body once, returns its SHA1; throws on a syntax error. */
-  load(body: string, sha = sha1hex(body)): string {
+  /**
+   * SCRIPT LOAD / first EVAL (`fromEval`): compiles the body once, returns its SHA1; throws on a
+   * syntax error or when the cache's source bound is reached. A new EVAL script first evicts
+   * the least recently used EVAL scripts beyond 500, as Redis 7.4+ does; either kind evicts EVAL
+   * scripts (never SCRIPT LOAD-ed ones) to stay under the source bound.
+   */
+  load(body: string, fromEval: boolean, sha = sha1hex(body)): string {
     if (this.scripts.has(sha)) return sha;
-    const error = luaVm.define(sha, body);
+    const limit = scriptCacheLimits.sourceBytes;
+    if (body.length > limit) throw new ReplyError(scriptErrors.cacheFull(limit));
+    const evicted = this.evicted;
+    if (fromEval) while (this.evalLru.size >= scriptCacheLimits.evalScripts) this.evictOldest();
+    while (this.sourceBytes + body.length > limit && this.evalLru.size > 0) this.evictOldest();
+    if (this.evicted - evicted > 1) luaVm.collectGarbage();
+    if (this.sourceBytes + body.length > limit) throw new ReplyError(scriptErrors.cacheFull(limit));
+    let error: string | null;
+    const restarts = luaVm.restarts;
+    try {
+      error = luaVm.define(sha, body);
+    } finally {
+      this.noteRestarts(restarts);
+    }
     if (error !== null) throw new ReplyError(scriptErrors.compile(error));
-    this.scripts.add(sha);
+    this.scripts.set(sha, body.length);
+    this.sourceBytes += body.length;
+    if (fromEval) this.evalLru.set(sha, true);
     return sha;
+  }
+
+  private evictOldest(): void {
+    const sha = this.evalLru.keys().next().value as string;
+    this.evalLru.delete(sha);
+    this.sourceBytes -= this.scripts.get(sha) ?? 0;
+    this.scripts.delete(sha);
+    luaVm.release(sha);
+    this.evicted++;
+  }
+
+  /**
+   * Logs the VM restarts since `before` (a script filled the heap): at most one line a minute,
+   * counting the ones held back since the last line.
+   */
+  private noteRestarts(before: number): void {
+    const count = luaVm.restarts - before;
+    if (count === 0) return;
+    this.unloggedRestarts += count;
+    const now = Date.now();
+    if (now - this.restartLoggedAt < RESTART_LOG_INTERVAL_MS) return;
+    this.engine.logger?.warn(
+      { restarts: this.unloggedRestarts },
+      'cache: a script ran out of Lua memory (64 MB); it got an error reply and the Lua VM was restarted',
+    );
+    this.unloggedRestarts = 0;
+    this.restartLoggedAt = now;
   }
 
   /**
@@ -68,6 +140,11 @@ export class Scripting {
    */
   run(c: Client, sha: string, keys: string[], args: string[], readOnly: boolean): void {
     if (!this.scripts.has(sha)) throw new ReplyError(errors.noScript);
+    const lru = this.evalLru;
+    if (lru.has(sha)) {
+      lru.delete(sha);
+      lru.set(sha, true);
+    }
     const caller = this.caller;
     caller.db = c.db;
     caller.writer.protocol = 2;
@@ -75,12 +152,14 @@ export class Scripting {
     const bracket = !c.inExec;
     if (bracket) this.engine.beginTransaction(caller);
     let failure: ScriptFailure | null;
+    const restarts = luaVm.restarts;
     try {
       const timeLimit = this.engine.config.number('busy-reply-threshold');
       failure = luaVm.run(run, sha, keys, args, timeLimit, c.writer);
     } finally {
       if (bracket) this.engine.endTransaction(caller);
       caller.writer.take();
+      this.noteRestarts(restarts);
     }
     // Clients blocked on keys the script pushed to are served after it, never in the middle.
     this.engine.serveReadyKeysIfAny();
@@ -88,8 +167,11 @@ export class Scripting {
   }
 
   flush(): void {
-    for (const sha of this.scripts) luaVm.release(sha);
+    for (const sha of this.scripts.keys()) luaVm.release(sha);
     this.scripts.clear();
+    this.evalLru.clear();
+    this.sourceBytes = 0;
+    luaVm.collectGarbage();
   }
 }
 

@@ -29,8 +29,29 @@ export interface ScriptFailure {
 const FUEL_PER_MS = 200_000;
 const MAX_FUEL = 2 ** 31 - 1;
 const REPLY_SCRIPT_ERROR = 0x06;
-const VM_OUT_OF_MEMORY =
+export const VM_OUT_OF_MEMORY =
   'ERR The script ran out of Lua memory (64 MB); it was stopped and the Lua VM restarted (writes it made are kept)';
+
+const VM_ARGS_TOO_LARGE = "ERR The script's keys and arguments do not fit in the Lua VM's memory (64 MB)";
+
+/**
+ * Thrown out of the VM by the replaced emscripten imports when its fixed heap cannot grow or
+ * its C code aborts: unwinds the WebAssembly stack as the package's own abort does, without
+ * the "Aborted(OOM)" line it prints on every occurrence (the runner logs, rate-limited).
+ */
+class LuaVmFault extends Error {
+  override readonly name = 'LuaVmFault';
+}
+
+/** The parts of the WebAssembly global used here (this package builds without the DOM types). */
+const webAssembly = (
+  globalThis as unknown as {
+    WebAssembly: {
+      instantiate(source: unknown, imports?: Record<string, Record<string, unknown>>): Promise<unknown>;
+      RuntimeError: new () => Error;
+    };
+  }
+).WebAssembly;
 
 /**
  * The raw exports of the pinned lua-redis-wasm 1.5.0 (not in its typings). The package's own
@@ -105,11 +126,19 @@ class LuaVm {
   private argsCap = 0;
   /** Address of the store's Lua Table struct. */
   private store = 0;
-  /** sha → the body, its call chunk in WASM memory, and how many engines hold the script. */
+  /**
+   * sha → the body, its call chunk in WASM memory, how many engines hold the script, and
+   * whether its function is in the current Lua state (a restart drops them all; each is
+   * compiled again on its next run, not all at once).
+   */
   private readonly scripts = new Map<
     string,
-    { body: string; ptr: number; length: number; holders: number }
+    { body: string; ptr: number; length: number; holders: number; compiled: boolean }
   >();
+  /** Lua state restarts since start-up (a heap exhausted or a fault in the VM's C code). */
+  restarts = 0;
+  /** Scripts whose function is in the current Lua state. */
+  compiled = 0;
 
   constructor(private readonly wasm: WasmExports) {
     this.heap = Buffer.from(wasm.HEAPU8.buffer, wasm.HEAPU8.byteOffset, wasm.HEAPU8.byteLength);
@@ -118,7 +147,7 @@ class LuaVm {
     const memory = {
       heap: this.heap,
       view: this.view,
-      alloc: (size: number) => wasm._alloc(size),
+      alloc: (size: number) => this.alloc(size),
       free: (ptr: number) => wasm._free_mem(ptr),
     };
     this.replies = new AbiReplyWriter(new AbiEncoder(memory));
@@ -137,10 +166,12 @@ class LuaVm {
     }
     const failure = this.writeStore(DEFINE, [sha, body]);
     if (failure !== null) return failure;
+    this.compiled++;
     const chunk = `return (${STORE}['${sha}']())`;
-    const ptr = this.wasm._alloc(chunk.length);
+    const ptr = this.alloc(chunk.length);
+    if (ptr === 0) throw new ReplyError(VM_OUT_OF_MEMORY);
     this.heap.write(chunk, ptr, 'latin1');
-    this.scripts.set(sha, { body, ptr, length: chunk.length, holders: 1 });
+    this.scripts.set(sha, { body, ptr, length: chunk.length, holders: 1, compiled: true });
     return null;
   }
 
@@ -150,7 +181,17 @@ class LuaVm {
     if (script === undefined || --script.holders > 0) return;
     this.scripts.delete(sha);
     this.wasm._free_mem(script.ptr);
+    if (!script.compiled) return;
+    this.compiled--;
     this.writeStore(FORGET, [sha]);
+  }
+
+  /**
+   * A full garbage collection: the functions of forgotten scripts are freed now, not when the
+   * incremental collector gets to them (this Lua 5.1 has no emergency collection on a full heap).
+   */
+  collectGarbage(): void {
+    this.evaluateText('collectgarbage()');
   }
 
   /**
@@ -168,6 +209,13 @@ class LuaVm {
     const script = this.scripts.get(sha);
     if (script === undefined) throw new Error(`script ${sha} is not defined in the VM`);
     if (this.current !== null) throw new Error('a script is already running');
+    if (!script.compiled) {
+      // First run since a restart. It compiled before, so only a full heap can fail here.
+      const failure = this.writeStore(DEFINE, [sha, script.body]);
+      if (failure !== null) return { message: failure, line: 0 };
+      script.compiled = true;
+      this.compiled++;
+    }
     this.setBudget(timeLimitMs);
     this.current = host;
     try {
@@ -223,8 +271,9 @@ class LuaVm {
       this.wasm._eval_with_args(this.ret, chunk, chunkLength, this.argsPtr, argsLength, keys.length);
     } catch (error) {
       // The build cannot grow its 64 MB heap: a failed allocation aborts out of the VM (no Lua
-      // "not enough memory"), leaving the Lua state mid-call. Start it afresh, scripts included.
-      if (!(error instanceof Error) || error.name !== 'RuntimeError') throw error;
+      // "not enough memory": its cmsgpack would write through the NULL), leaving the Lua state
+      // mid-call. Start it afresh; the scripts are compiled again when next run.
+      if (!(error instanceof LuaVmFault) && !(error instanceof webAssembly.RuntimeError)) throw error;
       this.restart();
       throw new ReplyError(VM_OUT_OF_MEMORY);
     }
@@ -245,6 +294,19 @@ class LuaVm {
     }
   }
 
+  /**
+   * A block of the VM's C heap, or 0 when it is full. A malloc outside Lua that cannot grow the
+   * heap leaves the Lua state as it was: no restart.
+   */
+  private alloc(size: number): number {
+    try {
+      return this.wasm._alloc(size);
+    } catch (error) {
+      if (error instanceof LuaVmFault) return 0;
+      throw error;
+    }
+  }
+
   /** KEYS then ARGV in the VM's argument encoding (u32 count, then u32 length + bytes each). */
   private encodeArgs(keys: string[], args: string[]): number {
     let size = 4 + 4 * (keys.length + args.length);
@@ -253,8 +315,11 @@ class LuaVm {
     if (size > this.argsCap) {
       if (this.argsPtr !== 0) this.wasm._free_mem(this.argsPtr);
       this.argsCap = Math.max(size, 2 * this.argsCap, 1024);
-      this.argsPtr = this.wasm._alloc(this.argsCap);
-      if (this.argsPtr === 0) throw new Error('the Lua VM is out of memory for the script arguments');
+      this.argsPtr = this.alloc(this.argsCap);
+      if (this.argsPtr === 0) {
+        this.argsCap = 0;
+        throw new ReplyError(VM_ARGS_TOO_LARGE);
+      }
     }
     const heap = this.heap;
     let at = this.argsPtr;
@@ -265,12 +330,18 @@ class LuaVm {
     return size;
   }
 
-  /** A fresh Lua state, with the store and every known script defined again. */
+  /**
+   * A fresh Lua state with an empty store. The scripts stay known (bodies here, SHA1s in the
+   * engines) and are compiled on their next run: compiling them all now could fill the heap
+   * again, restart again, and so on.
+   */
   private restart(): void {
+    this.restarts++;
     if (this.wasm._reset() !== 0) throw new Error('lua-redis-wasm: the Lua VM could not be restarted');
     this.fuel = -1;
+    for (const script of this.scripts.values()) script.compiled = false;
+    this.compiled = 0;
     this.createStore();
-    for (const [sha, script] of this.scripts) this.writeStore(DEFINE, [sha, script.body]);
   }
 
   /** Runs one of the store-writing chunks with the store made writable for its duration. */
@@ -305,7 +376,8 @@ class LuaVm {
 
   /** Runs one of the VM's own chunks (no time limit); returns the string it returned or raised. */
   private evaluateText(chunk: string, args: string[] = []): string | null {
-    const body = this.wasm._alloc(chunk.length);
+    const body = this.alloc(chunk.length);
+    if (body === 0) throw new ReplyError(VM_OUT_OF_MEMORY);
     this.heap.write(chunk, body, 'latin1');
     this.setBudget(0);
     const out = new ReplyWriter(2);
@@ -348,13 +420,15 @@ class LuaVm {
  * The VM, loaded (WebAssembly compiled) once when the module is first imported: commands run
  * synchronously, so it must exist before the first EVAL arrives.
  */
-export const luaVm: LuaVm = await load({
-  limits: { maxFuel: 5000 * FUEL_PER_MS },
-  redisProps: {
-    REDIS_VERSION: { value: REDIS_VERSION },
-    REDIS_VERSION_NUM: { value: versionNumber(REDIS_VERSION) },
-  },
-}).then((module) => {
+export const luaVm: LuaVm = await quietly(() =>
+  load({
+    limits: { maxFuel: 5000 * FUEL_PER_MS },
+    redisProps: {
+      REDIS_VERSION: { value: REDIS_VERSION },
+      REDIS_VERSION_NUM: { value: versionNumber(REDIS_VERSION) },
+    },
+  }),
+).then((module) => {
   const callbacks: { vm: LuaVm | null } = { vm: null };
   // create() initialises the Lua state and wires log and setresp; redis.call is then routed
   // past the package's Buffer-based codec to the VM's own.
@@ -372,6 +446,34 @@ export const luaVm: LuaVm = await load({
   callbacks.vm = vm;
   return vm;
 });
+
+/**
+ * Runs the package's `load()` with the VM's two abort imports replaced, for the moment it
+ * instantiates the module: emscripten's heap-growth failure and C `abort()` print
+ * "Aborted(...)" to stderr on every occurrence, from a binding the package gives no option
+ * for. The replacements throw a LuaVmFault instead (the same unwinding, no print). The VM
+ * must still abort rather than see a NULL from malloc: the vendored cmsgpack never checks it.
+ */
+async function quietly<T>(run: () => Promise<T>): Promise<T> {
+  const instantiate = webAssembly.instantiate;
+  webAssembly.instantiate = (source, imports) => {
+    const env = imports?.env;
+    if (env !== undefined && 'host_redis_call' in env && 'emscripten_resize_heap' in env) {
+      env.emscripten_resize_heap = () => {
+        throw new LuaVmFault('the Lua VM heap is full');
+      };
+      env._abort_js = () => {
+        throw new LuaVmFault('the Lua VM aborted');
+      };
+    }
+    return instantiate(source, imports);
+  };
+  try {
+    return await run();
+  } finally {
+    webAssembly.instantiate = instantiate;
+  }
+}
 
 /**
  * redis.call's arguments (u32 count, then u32 length + bytes each) as latin1 strings: the whole

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { type Clock, systemClock } from '@parley/kit';
+import { type Clock, type Logger, systemClock } from '@parley/kit';
 import { arityOk, type CommandSpec, flagBit } from '../commands/command.js';
 import { commandTable } from '../commands/index.js';
 import { Config } from '../config.js';
@@ -81,6 +81,8 @@ export class CacheEngine {
   shutdownHook: ((save: boolean | null) => void) | null = null;
   /** Checked before every denyoom command while maxmemory is set; false means OOM. */
   memoryGuard: (() => boolean) | null = null;
+  /** Where the engine's warnings go (the embedding application's logger), if anywhere. */
+  logger: Pick<Logger, 'warn' | 'info'> | null = null;
   private notifyFlags = 0;
   private inTransaction = false;
   private transactionOpen = false;
