@@ -4,6 +4,13 @@ import { LevenshteinBand, MAX_EDITS } from './band.js';
 import { Frontier } from './frontier.js';
 import type { TypoPolicy } from './policy.js';
 
+// Module-local copies of the record layout: V8 folds these into the hot loops, not imported bindings.
+const STRIDE = NODE_STRIDE;
+const SHAPE = NODE_SHAPE;
+const LABEL = NODE_LABEL;
+const CHILD = NODE_CHILD;
+const MAX = NODE_MAX;
+
 /** An entry that completes the query, and how. */
 export interface Candidate {
   id: number;
@@ -150,12 +157,12 @@ export class TypoSearch {
         }
       } else {
         const lo = nodeLo[ref]!;
-        const at = ref * NODE_STRIDE;
-        if (keyStart[lo + 1]! - keyStart[lo]! === (nodes[at + NODE_SHAPE]! & 0xffff))
+        const at = ref * STRIDE;
+        if (keyStart[lo + 1]! - keyStart[lo]! === (nodes[at + SHAPE]! & 0xffff))
           frontier.push(weights[lo]!, ENTRY, lo, info);
-        const last = nodes[at + NODE_STRIDE + NODE_CHILD]!;
-        for (let child = nodes[at + NODE_CHILD]!; child < last; child++) {
-          frontier.push(nodeMax[child * NODE_STRIDE + NODE_MAX]!, SUBTREE, child, info);
+        const last = nodes[at + STRIDE + CHILD]!;
+        for (let child = nodes[at + CHILD]!; child < last; child++) {
+          frontier.push(nodeMax[child * STRIDE + MAX]!, SUBTREE, child, info);
         }
       }
     }
@@ -177,8 +184,8 @@ export class TypoSearch {
     const { keyChars, nodes } = index.arrays;
     const { maxEdits, policy } = request;
     const band = this.band;
-    const at = node * NODE_STRIDE;
-    const shape = nodes[at + NODE_SHAPE]!;
+    const at = node * STRIDE;
+    const shape = nodes[at + SHAPE]!;
     const from = (info >>> STATE_BITS) & DEPTH_MASK;
     let target = (info >>> TARGET_SHIFT) + 1;
     const keepFirst = !policy.firstLetterTypo;
@@ -190,7 +197,7 @@ export class TypoSearch {
     // (so it is that one), the root before any. Keeping it in hand spares a read of the label.
     let before = from === 0 ? -1 : shape >>> 16;
     band.load(info & STATE_MASK);
-    const label = from < end ? nodes[at + NODE_LABEL]! : 0;
+    const label = from < end ? nodes[at + LABEL]! : 0;
     for (let j = from; j < end; j++) {
       if (--this.budget < 0) return;
       const c = keyChars[label + j]!;
@@ -210,8 +217,8 @@ export class TypoSearch {
       band.advance();
     }
     const cap = Math.min(target, end + 1 <= early ? 1 : maxEdits);
-    const first = nodes[at + NODE_CHILD]!;
-    const last = nodes[at + NODE_STRIDE + NODE_CHILD]!;
+    const first = nodes[at + CHILD]!;
+    const last = nodes[at + STRIDE + CHILD]!;
     // A character the query does not hold near this depth costs an edit. If even that puts the
     // row out of reach, only children spelled like the query can survive: a table read per child
     // finds those few without stepping the automaton once per child.
@@ -252,7 +259,7 @@ export class TypoSearch {
     // The child's record (its weight) is read only for a child that gets queued: most do not.
     if (distance <= target) {
       if (distance === 0) return;
-      const weight = index.nodeMax[child * NODE_STRIDE + NODE_MAX]!;
+      const weight = index.nodeMax[child * STRIDE + MAX]!;
       this.push(distance, weight, SUBTREE, child, distance | ((end + 1) << 2));
       // As in `walk`: a longer prefix may still be one edit away.
       if (distance === 2 && min <= 1)
@@ -274,7 +281,7 @@ export class TypoSearch {
         band.load(parent);
         if (!alive) return;
       }
-      const weight = index.nodeMax[child * NODE_STRIDE + NODE_MAX]!;
+      const weight = index.nodeMax[child * STRIDE + MAX]!;
       if (this.inFar) this.pushSpent(child, weight, state);
       else this.push(min > 1 ? 2 : 1, weight, WALK, child, state);
     }

@@ -1,6 +1,13 @@
 import { MaxHeap } from './heap.js';
 import { type IndexArrays, NODE_CHILD, NODE_LABEL, NODE_MAX, NODE_SHAPE, NODE_STRIDE } from './layout.js';
 
+// Module-local copies of the record layout: V8 folds these into the hot loops, not imported bindings.
+const STRIDE = NODE_STRIDE;
+const SHAPE = NODE_SHAPE;
+const LABEL = NODE_LABEL;
+const CHILD = NODE_CHILD;
+const MAX = NODE_MAX;
+
 /** Where a prefix ends in the tree: the node whose range holds every key that starts with it. */
 export const NOT_FOUND = -1;
 
@@ -13,7 +20,7 @@ export const NOT_FOUND = -1;
 export class PrefixIndex {
   readonly arrays: IndexArrays;
   /**
-   * The node records seen as float32, for their maximum-weight word (`NODE_MAX`): each node's
+   * The node records seen as float32, for their maximum-weight word (`MAX`): each node's
    * highest weight, rounded up, the bound that best-first and typo searches order nodes by, one
    * read instead of a walk through the top-k list or the node's entries.
    */
@@ -45,7 +52,7 @@ export class PrefixIndex {
       const start = this.depth(node);
       for (let child = this.firstChild(node); child < this.firstChild(node + 1); child++) {
         if (this.depth(child) > start + 1) {
-          this.nodeNext[child] = arrays.keyChars[nodes[child * NODE_STRIDE + NODE_LABEL]! + start + 1]!;
+          this.nodeNext[child] = arrays.keyChars[nodes[child * STRIDE + LABEL]! + start + 1]!;
         }
       }
     }
@@ -62,17 +69,17 @@ export class PrefixIndex {
 
   /** Length of the prefix a node stands for. */
   depth(node: number): number {
-    return this.arrays.nodes[node * NODE_STRIDE + NODE_SHAPE]! & 0xffff;
+    return this.arrays.nodes[node * STRIDE + SHAPE]! & 0xffff;
   }
 
   /** The first character of a node's edge label (0 for the root). */
   char(node: number): number {
-    return this.arrays.nodes[node * NODE_STRIDE + NODE_SHAPE]! >>> 16;
+    return this.arrays.nodes[node * STRIDE + SHAPE]! >>> 16;
   }
 
   /** A node's children are the nodes [firstChild(node), firstChild(node + 1)). */
   firstChild(node: number): number {
-    return this.arrays.nodes[node * NODE_STRIDE + NODE_CHILD]!;
+    return this.arrays.nodes[node * STRIDE + CHILD]!;
   }
 
   get k(): number {
@@ -104,24 +111,30 @@ export class PrefixIndex {
   /** The node covering every key that starts with `prefix` (normalized), or NOT_FOUND. */
   locate(prefix: string): number {
     const { keyChars, nodes } = this.arrays;
+    const nodeChar = this.nodeChar;
     if (this.size === 0) return NOT_FOUND;
     const m = prefix.length;
     let node = 0;
     let d = 0;
     for (;;) {
-      const at = node * NODE_STRIDE;
-      const base = nodes[at + NODE_LABEL]!;
-      const end = Math.min(nodes[at + NODE_SHAPE]! & 0xffff, m);
+      const at = node * STRIDE;
+      const base = nodes[at + LABEL]!;
+      const depth = nodes[at + SHAPE]! & 0xffff;
+      const end = depth < m ? depth : m;
       for (; d < end; d++) if (keyChars[base + d] !== prefix.charCodeAt(d)) return NOT_FOUND;
       if (d === m) return node;
-      const child = findChild(
-        this.nodeChar,
-        nodes[at + NODE_CHILD]!,
-        nodes[at + NODE_STRIDE + NODE_CHILD]!,
-        prefix.charCodeAt(d),
-      );
-      if (child === NOT_FOUND) return NOT_FOUND;
-      node = child;
+      // Children are sorted by their first character.
+      const c = prefix.charCodeAt(d);
+      const last = nodes[at + STRIDE + CHILD]!;
+      let left = nodes[at + CHILD]!;
+      let right = last;
+      while (left < right) {
+        const mid = (left + right) >>> 1;
+        if (nodeChar[mid]! < c) left = mid + 1;
+        else right = mid;
+      }
+      if (left === last || nodeChar[left] !== c) return NOT_FOUND;
+      node = left;
     }
   }
 
@@ -137,7 +150,7 @@ export class PrefixIndex {
 
   /** An upper bound (within float32 rounding) of the highest weight in a node's subtree. */
   maxWeight(node: number): number {
-    return this.nodeMax[node * NODE_STRIDE + NODE_MAX]!;
+    return this.nodeMax[node * STRIDE + MAX]!;
   }
 
   /**
@@ -239,21 +252,9 @@ function fillMaxima({ topStart, topIds, weights, nodeLo, nodeHi }: IndexArrays, 
     let best = Number.NEGATIVE_INFINITY;
     if (top >= 0) best = weights[topIds[top]!]!;
     else for (let id = nodeLo[node]!; id < nodeHi[node]!; id++) if (weights[id]! > best) best = weights[id]!;
-    const at = node * NODE_STRIDE + NODE_MAX;
+    const at = node * STRIDE + MAX;
     max[at] = best;
     // float32 rounds to nearest: nudge up one unit in the last place where it rounded down.
     if (max[at]! < best) max[at] = best + Math.abs(best) * 2 ** -23;
   }
-}
-
-/** The child in [first, last) whose edge starts with c (children are sorted by it), or NOT_FOUND. */
-function findChild(nodeChar: Uint16Array, first: number, last: number, c: number): number {
-  let left = first;
-  let right = last;
-  while (left < right) {
-    const mid = (left + right) >>> 1;
-    if (nodeChar[mid]! < c) left = mid + 1;
-    else right = mid;
-  }
-  return left < last && nodeChar[left] === c ? left : NOT_FOUND;
 }
