@@ -29,7 +29,7 @@ export interface ScriptFailure {
 const FUEL_PER_MS = 200_000;
 const MAX_FUEL = 2 ** 31 - 1;
 const REPLY_SCRIPT_ERROR = 0x06;
-export const VM_OUT_OF_MEMORY =
+const VM_OUT_OF_MEMORY =
   'ERR The script ran out of Lua memory (64 MB); it was stopped and the Lua VM restarted (writes it made are kept)';
 
 const VM_ARGS_TOO_LARGE = "ERR The script's keys and arguments do not fit in the Lua VM's memory (64 MB)";
@@ -254,7 +254,15 @@ class LuaVm {
     }
     if (replies.empty) replies.error('ERR the command wrote no reply');
     const encoder = replies.encoder;
-    this.view.setUint32(ret, encoder.detach(), true);
+    let reply: number;
+    try {
+      reply = encoder.detach();
+    } catch {
+      // Not even an error reply fits: leave the VM as a full heap inside Lua would.
+      encoder.reset();
+      throw new LuaVmFault('the Lua VM heap is full');
+    }
+    this.view.setUint32(ret, reply, true);
     this.view.setUint32(ret + 4, encoder.length, true);
     encoder.reset();
   }
