@@ -144,4 +144,13 @@ describe('the Lua heap and the script cache under bad input', () => {
     expect(await redis.eval("return redis.call('strlen', KEYS[1])", 1, 'heap:big')).toBe(1024 * 1024);
     await expect(redis.eval('x = 1', 0)).rejects.toThrow(/Attempt to modify a readonly table/);
   });
+
+  it('refuses arguments larger than the heap without a restart, then runs the next script', async () => {
+    const restarts = luaVm.restarts;
+    await expect(redis.eval('return #ARGV[1]', 0, 'x'.repeat(70 * 1024 * 1024))).rejects.toThrow(
+      "ERR The script's keys and arguments do not fit in the Lua VM's memory (64 MB)",
+    );
+    expect(luaVm.restarts).toBe(restarts);
+    expect(await redis.eval('return #ARGV[1]', 0, 'x'.repeat(1024 * 1024))).toBe(1024 * 1024);
+  });
 });
