@@ -214,6 +214,8 @@ export interface SampleSink {
   pushBits(t: number, hi: number, lo: number): void;
 }
 
+const NO_SINK: SampleSink = { pushBits: () => {} };
+
 /**
  * Decodes a chunk sample by sample; `t`, `hi`, `lo` hold the current sample. After the first two
  * samples every field is read from a 32-bit window at the bit position (peek32), so a sample
@@ -269,16 +271,17 @@ export class XORIterator {
   /**
    * Appends the samples in [mint, maxt] from here on to `out`, as raw bits: the loop of `next()`
    * with the state in local variables (a field write per sample and field costs about as much as
-   * decoding it). Leaves the iterator past the last sample it read.
+   * decoding it). Leaves the iterator past the last sample it read. From the third sample on, at
+   * most `count` samples are decoded (`next()` decodes one this way).
    */
-  readInto(mint: number, maxt: number, out: SampleSink): void {
+  readInto(mint: number, maxt: number, out: SampleSink, count = Number.POSITIVE_INFINITY): void {
     while (this.read < 2) {
       if (!this.next()) return;
       if (this.t > maxt) return;
       if (this.t >= mint) out.pushBits(this.t, this.hi, this.lo);
     }
     const bytes = this.bytes;
-    const total = this.total;
+    const total = Math.min(this.total, this.read + count);
     const limit = this.bitLimit;
     let { read, pos, t, tDelta, hi, lo, leading, trailing } = this;
     while (read < total) {
@@ -359,29 +362,9 @@ export class XORIterator {
         this.readValue();
       }
     } else {
-      const bytes = this.bytes;
-      let pos = this.pos;
-      const p = peek32(bytes, pos);
-      let dod = 0;
-      if (p >>> 31 === 0) pos += 1;
-      else if (p >>> 30 === 0b10) {
-        dod = signExtend((p >>> 16) & 0x3fff, 14);
-        pos += 16;
-      } else if (p >>> 29 === 0b110) {
-        dod = signExtend((p >>> 12) & 0x1ffff, 17);
-        pos += 20;
-      } else if (p >>> 28 === 0b1110) {
-        dod = signExtend((p >>> 8) & 0xfffff, 20);
-        pos += 24;
-      } else {
-        const hi = peek32(bytes, pos + 4) | 0;
-        dod = hi * TWO_32 + peek32(bytes, pos + 36);
-        pos += 68;
-      }
-      this.pos = pos;
-      this.tDelta += dod;
-      this.t += this.tDelta;
-      this.readValue();
+      // From the third sample on, the one decoder loop, for one sample.
+      this.readInto(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, NO_SINK, 1);
+      return true;
     }
     if (this.pos > this.bitLimit) throw new RangeError('xor chunk: read past end');
     this.read++;
