@@ -302,8 +302,12 @@ export class TaskQueue<D extends TaskData, R> {
     return job;
   }
 
-  private async view(job: Job<D, R>): Promise<TaskView<R>> {
-    const raw = await job.getState();
+  private async view(loaded: Job<D, R>): Promise<TaskView<R>> {
+    const raw = await loaded.getState();
+    // The job was read before its state: one that ended in between carries no result or reason
+    // yet. Ending writes both at once and is final, so reading it again now gives them.
+    const ended = raw === 'completed' || raw === 'failed';
+    const job = (ended && ((await this.queue.getJob(loaded.id!)) as Job<D, R> | undefined)) || loaded;
     const cancelled = raw === 'failed' && job.failedReason === CANCELLED;
     const state: TaskState = cancelled
       ? 'cancelled'
