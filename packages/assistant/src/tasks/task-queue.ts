@@ -77,6 +77,8 @@ export class TaskQueue<D extends TaskData, R> {
   private readonly deadLetter: Queue;
   private readonly worker?: Worker;
   private readonly connections: Redis[] = [];
+  /** Bookkeeping started from worker events (see background()). */
+  private readonly inFlight = new Set<Promise<void>>();
   private stopCancelWatch: () => Promise<void> = async () => {};
 
   private constructor(
@@ -102,11 +104,13 @@ export class TaskQueue<D extends TaskData, R> {
           concurrency: options.concurrency,
         },
       );
-      this.worker.on(
-        'completed',
-        (job, result) => void this.events.publish(job.id!, { type: 'completed', result }),
+      this.worker.on('completed', (job, result) =>
+        this.background(this.events.publish(job.id!, { type: 'completed', result })),
       );
-      this.worker.on('failed', (job, error) => void (job && this.onFailed(job as Job<D, R>, error)));
+      this.worker.on(
+        'failed',
+        (job, error) => job && this.background(this.onFailed(job as Job<D, R>, error)),
+      );
       this.worker.on('error', (error) =>
         options.logger.warn({ err: error.message, queue: options.queue }, 'task worker error'),
       );
@@ -239,10 +243,27 @@ export class TaskQueue<D extends TaskData, R> {
   async close(): Promise<void> {
     await this.stopCancelWatch();
     await this.worker?.close();
+    await Promise.all(this.inFlight);
     await this.queue.close();
     await this.deadLetter.close();
     await this.events.close();
     for (const redis of this.connections) redis.disconnect();
+  }
+
+  /**
+   * Work started from worker events and progress reports, which nobody awaits: a failure is
+   * logged instead of becoming an unhandled rejection, and close() waits for it to finish.
+   */
+  private background(work: Promise<void>): void {
+    const tracked: Promise<void> = work
+      .catch((error: unknown) =>
+        this.options.logger.warn(
+          { err: (error as Error).message, queue: this.options.queue },
+          'task bookkeeping failed',
+        ),
+      )
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
   }
 
   private async process(job: Job<D, R>, cancelled?: AbortSignal): Promise<R> {
@@ -254,7 +275,7 @@ export class TaskQueue<D extends TaskData, R> {
       return await this.options.run(job.data, {
         id,
         signal,
-        progress: (event) => void this.events.publish(id, event),
+        progress: (event) => this.background(this.events.publish(id, event)),
       });
     } catch (error) {
       // A cancelled task is finished, not failed: no retry.
