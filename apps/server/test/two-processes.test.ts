@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { createScratchDatabase } from '@parley/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase, dropScratch } from './scratch.js';
+import { dropScratch } from './scratch.js';
 
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
 const adminUrl = process.env.DATABASE_URL;

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { builtInAnalyst, NarrationTasks } from '@parley/assistant';
+import { createScratchDatabase } from '@parley/db/testing';
 import { createLogger, newId } from '@parley/kit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase, dropScratch } from './scratch.js';
+import { dropScratch } from './scratch.js';
 
 // The built CLI (npm test builds first through `pretest`), as an operator runs it.
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Database, openDatabase } from '@parley/db';
-import pg from 'pg';
+import { createScratchDatabase, dropScratchDatabase } from '@parley/db/testing';
 
 /**
  * A migrated PostgreSQL database of its own at DATABASE_URL (default the local server), dropped by
@@ -12,18 +12,12 @@ export async function scratchDatabase(
 ): Promise<{ database: Database; drop(): Promise<void> }> {
   const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `parley_bench_${tag}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = openDatabase({ url: url.toString(), poolMax });
+  const database = openDatabase({ url: await createScratchDatabase(adminUrl, name), poolMax });
   return {
     database,
     async drop() {
       await database.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await dropScratchDatabase(adminUrl, name);
     },
   };
 }

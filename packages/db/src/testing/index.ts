@@ -19,28 +19,38 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     return database;
   }
   const name = `parley_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = openDatabase({ url: url.toString(), poolMax: 4 });
+  const url = await createScratchDatabase(adminUrl, name);
+  const database = openDatabase({ url, poolMax: 4 });
   await database.migrate();
   return {
     ...database,
     async close() {
       await database.close();
-      const dropper = new pg.Client({ connectionString: adminUrl });
-      await dropper.connect();
-      try {
-        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await dropper.end();
-      }
+      await dropScratchDatabase(adminUrl, name);
     },
   };
+}
+
+/** Creates the empty database `name` on the PostgreSQL server of `adminUrl`; returns its URL. */
+export async function createScratchDatabase(adminUrl: string, name: string): Promise<string> {
+  await asAdmin(adminUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops the database `name` on the server of `adminUrl`, forcing its connections off. */
+export async function dropScratchDatabase(adminUrl: string, name: string): Promise<void> {
+  await asAdmin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+/** CREATE/DROP DATABASE run outside any database of ours, on a connection of their own. */
+async function asAdmin(adminUrl: string, statement: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(statement);
+  } finally {
+    await admin.end();
+  }
 }
