@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { median } from '@parley/kit/bench';
 import { Redis } from 'ioredis';
 import { cpuTimeMs, waitForPing } from './index.js';
-import { bullmqRate, evalshaRate } from './scripting.js';
+import { bullmqRate, evalshaRate, warmUp } from './scripting.js';
 
 const { values } = parseArgs({
   options: {
@@ -107,8 +107,7 @@ async function once(measure: Measure, server: Server): Promise<number[]> {
 }
 
 try {
-  // Warm-up: V8 compiles the hot paths, both servers load BullMQ's scripts.
-  for (const server of [parley, redis]) await bullmqRate(server.port, 1000, 10);
+  for (const server of [parley, redis]) await warmUp(server.port);
   for (const measure of measures) {
     const figures = { parley: [] as number[][], redis: [] as number[][] };
     for (let round = 1; round <= rounds; round++) {

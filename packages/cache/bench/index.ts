@@ -116,9 +116,15 @@ function startRedis(pin: boolean): Promise<Server> {
   return startServer('redis', pin, 'redis-server', args);
 }
 
-function startParley(pin: boolean): Promise<Server> {
+/**
+ * `exposeGc`: the server collects garbage fully before every used_memory figure (INFO), for the
+ * memory measurement only. A server measured for throughput must not: BullMQ sends INFO on every
+ * connection, and each full collection (10-20 ms) would land inside the jobs/s window.
+ */
+function startParley(pin: boolean, exposeGc = false): Promise<Server> {
   const script = fileURLToPath(new URL('./server-process.ts', import.meta.url));
-  return startServer('parley', pin, process.execPath, ['--expose-gc', '--import', 'tsx', script]);
+  const flags = exposeGc ? ['--expose-gc'] : [];
+  return startServer('parley', pin, process.execPath, [...flags, '--import', 'tsx', script]);
 }
 
 function stop(server: Server): Promise<void> {
@@ -127,6 +133,15 @@ function stop(server: Server): Promise<void> {
     server.child.once('exit', () => resolve());
     server.child.kill('SIGTERM');
   });
+}
+
+async function withServer<T>(starting: Promise<Server>, use: (server: Server) => Promise<T>): Promise<T> {
+  const server = await starting;
+  try {
+    return await use(server);
+  } finally {
+    await stop(server);
+  }
 }
 
 interface Figures {
@@ -288,9 +303,9 @@ const suite: BenchSuite = {
           const entry = results.get(label);
           if (entry) rows.push(...rowsFor(label, goal, entry.parley, entry.redis));
         }
-      log(`DEBUG POPULATE ${MEMORY_KEYS} on both`);
-      const ourMemory = await memoryPerKey(parley, MEMORY_KEYS);
-      const theirMemory = await memoryPerKey(redis, MEMORY_KEYS);
+      log(`DEBUG POPULATE ${MEMORY_KEYS} on both (fresh servers)`);
+      const ourMemory = await withServer(startParley(pin, true), (s) => memoryPerKey(s, MEMORY_KEYS));
+      const theirMemory = await withServer(startRedis(pin), (s) => memoryPerKey(s, MEMORY_KEYS));
       rows.push({
         name: `memory per key (${MEMORY_KEYS} keys, used_memory)`,
         value: ourMemory.used,

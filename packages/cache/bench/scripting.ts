@@ -62,6 +62,14 @@ export async function bullmqRate(port: number, count: number, concurrency: numbe
   return count / seconds;
 }
 
+/**
+ * The same warm-up for both servers before anything is measured: V8 compiles Parley's script
+ * path (the bridge, the commands BullMQ's scripts run) and both servers load BullMQ's scripts.
+ */
+export async function warmUp(port: number): Promise<void> {
+  await bullmqRate(port, 1000, 10);
+}
+
 interface Measure {
   name: string;
   unit: string;
@@ -96,6 +104,7 @@ export async function scriptingBench(
   ];
   log(`redis-benchmark -c 50 -n ${requests} evalsha <sha of "${SMALL_SCRIPT}"> 1 key`);
   log(`BullMQ: add ${jobs} jobs (addBulk of 500), process them with concurrency 1, then 50`);
+  for (const port of [targets.parleyPort, targets.redisPort]) await warmUp(port);
   const figures = measures.map(() => ({ parley: [] as number[], redis: [] as number[] }));
   for (let round = 1; round <= rounds; round++) {
     for (const [i, measure] of measures.entries()) {
