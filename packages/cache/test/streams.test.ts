@@ -32,8 +32,26 @@ describe('streams', () => {
     expect(await t.redis.xlen('s')).toBe(5);
     expect((await t.redis.xrange('s', '-', '+'))[0]![0]).toBe('6-0');
     expect(await t.redis.xtrim('s', 'MINID', '8')).toBe(2);
-    expect(await t.redis.xtrim('s', 'MAXLEN', '~', '1')).toBe(2);
+    // `~` removes whole nodes (100 entries) only, as Redis does: none of 3 entries here.
+    expect(await t.redis.xtrim('s', 'MAXLEN', '~', '1')).toBe(0);
+    expect(await t.redis.xlen('s')).toBe(3);
+    expect(await t.redis.xtrim('s', 'MAXLEN', '1')).toBe(2);
     expect(await t.redis.xlen('s')).toBe(1);
+  });
+
+  it('MAXLEN ~ keeps at least the threshold and trims by whole nodes', async () => {
+    const lengths: number[] = [];
+    for (let i = 1; i <= 350; i++) {
+      await t.redis.xadd('capped', 'MAXLEN', '~', '100', `${i}-0`, 'n', String(i));
+      lengths.push(await t.redis.xlen('capped'));
+    }
+    expect(Math.min(...lengths.slice(100))).toBe(100);
+    expect(Math.max(...lengths)).toBe(199);
+    expect(lengths.at(-1)).toBe(150);
+    expect((await t.redis.xrange('capped', '-', '+', 'COUNT', 1))[0]![0]).toBe('201-0');
+    expect(await t.redis.xtrim('capped', 'MAXLEN', '~', '0')).toBe(100);
+    expect(await t.redis.xtrim('capped', 'MINID', '~', '340')).toBe(0);
+    expect(await t.redis.xtrim('capped', 'MINID', '340')).toBe(39);
   });
 
   it('XREAD returns new entries and BLOCK waits for XADD (with $)', async () => {

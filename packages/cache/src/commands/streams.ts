@@ -72,7 +72,17 @@ interface Trim {
   strategy: 'maxlen' | 'minid';
   threshold: number | StreamId;
   limit: number;
+  /** `~`: only whole nodes of STREAM_NODE_ENTRIES are removed, as Redis does. */
+  approximate: boolean;
 }
+
+/**
+ * Redis keeps a stream in nodes of up to 100 entries (stream-node-max-entries) and `~` trims
+ * whole nodes only, so a capped stream (BullMQ's events, `MAXLEN ~ 10000`) is cut once per 100
+ * appends rather than by one entry on every append. Nodes are not kept here; `~` removes the
+ * largest multiple of 100 entries the exact trim would remove.
+ */
+const STREAM_NODE_ENTRIES = 100;
 
 /** Parses MAXLEN|MINID [=|~] threshold [LIMIT count] at argv[i]; returns the next index. */
 function parseTrim(argv: string[], i: number, trim: { value: Trim | null }): number {
@@ -101,7 +111,7 @@ function parseTrim(argv: string[], i: number, trim: { value: Trim | null }): num
     if (limit < 0) throw new ReplyError('ERR The LIMIT argument must be >= 0.');
     next += 2;
   }
-  trim.value = { strategy, threshold, limit };
+  trim.value = { strategy, threshold, limit, approximate };
   return next;
 }
 
@@ -110,6 +120,7 @@ function applyTrim(s: Stream, trim: Trim): number {
   if (trim.strategy === 'maxlen') remove = Math.max(0, s.length - (trim.threshold as number));
   else remove = s.lowerBound(trim.threshold as StreamId);
   if (trim.limit > 0) remove = Math.min(remove, trim.limit);
+  if (trim.approximate) remove -= remove % STREAM_NODE_ENTRIES;
   return s.trimFront(remove);
 }
 
