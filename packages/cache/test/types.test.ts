@@ -30,6 +30,46 @@ describe('data types', () => {
     );
   });
 
+  it('LREM removes from either end, near the head or the tail of a wrapped list', async () => {
+    // Built from both ends so the ring buffer wraps; the in-place path (|count| <= 8) moves the
+    // shorter side, the rebuild path (count 0 or larger counts) copies.
+    const model: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const value = i % 3 === 0 ? 'x' : `v${i}`;
+      if (i % 2 === 0) {
+        await t.redis.lpush('w', value);
+        model.unshift(value);
+      } else {
+        await t.redis.rpush('w', value);
+        model.push(value);
+      }
+    }
+    const lrem = (count: number, element: string) => {
+      let removed = 0;
+      const limit = count === 0 ? Number.POSITIVE_INFINITY : Math.abs(count);
+      const order = [...model.keys()];
+      if (count < 0) order.reverse();
+      const drop = new Set<number>();
+      for (const i of order) if (model[i] === element && removed < limit && drop.add(i)) removed++;
+      const kept = model.filter((_, i) => !drop.has(i));
+      model.length = 0;
+      model.push(...kept);
+      return removed;
+    };
+    for (const [count, element] of [
+      [2, 'x'],
+      [-3, 'x'],
+      [1, 'v39'],
+      [-1, 'v1'],
+      [-1, 'missing'],
+      [9, 'x'],
+      [0, 'x'],
+    ] as const) {
+      expect(await t.redis.lrem('w', count, element)).toBe(lrem(count, element));
+      expect(await t.redis.lrange('w', 0, -1)).toEqual(model);
+    }
+  });
+
   it('hashes', async () => {
     expect(await t.redis.hset('h', 'a', '1', 'b', '2')).toBe(2);
     expect(await t.redis.hset('h', 'a', '10')).toBe(0);

@@ -136,9 +136,20 @@ function lrem(c: Client, argv: string[]): void {
     c.writer.integer(0);
     return;
   }
+  const limit = count === 0 ? Number.POSITIVE_INFINITY : Math.abs(count);
+  if (limit <= FEW_REMOVALS) {
+    // In place: a few removals (BullMQ's `LREM active -1 <job>`) move part of the list each,
+    // where a rebuild copies all of it twice.
+    const removed = removeInPlace(items, element, count, limit);
+    if (removed > 0) {
+      c.changed(argv[1]!, 'lrem', list);
+      dropIfEmpty(c, argv[1]!, items.length);
+    }
+    c.writer.integer(removed);
+    return;
+  }
   const values = items.toArray();
   let removed = 0;
-  const limit = count === 0 ? Number.POSITIVE_INFINITY : Math.abs(count);
   if (count >= 0) {
     for (let i = 0; i < values.length && removed < limit; i++)
       if (values[i] === element) {
@@ -158,6 +169,28 @@ function lrem(c: Client, argv: string[]): void {
     dropIfEmpty(c, argv[1]!, items.length);
   }
   c.writer.integer(removed);
+}
+
+/** Up to this many removals, LREM works in place (each O(distance to the nearer end)). */
+const FEW_REMOVALS = 8;
+
+/** LREM's matches removed from the head (count >= 0) or the tail (count < 0), up to `limit`. */
+function removeInPlace(items: Deque<string>, element: string, count: number, limit: number): number {
+  let removed = 0;
+  if (count >= 0) {
+    for (let i = 0; i < items.length && removed < limit; )
+      if (items.at(i) === element) {
+        items.removeAt(i);
+        removed++;
+      } else i++;
+  } else {
+    for (let i = items.length - 1; i >= 0 && removed < limit; i--)
+      if (items.at(i) === element) {
+        items.removeAt(i);
+        removed++;
+      }
+  }
+  return removed;
 }
 
 function ltrim(c: Client, argv: string[]): void {

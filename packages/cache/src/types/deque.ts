@@ -59,6 +59,23 @@ export class Deque<T> {
     return value;
   }
 
+  /** Removes the element at `index` (0 <= index < length), moving the shorter side by one. */
+  removeAt(index: number): void {
+    const items = this.items;
+    const mask = this.mask;
+    const head = this.head;
+    if (index < this.count >> 1) {
+      for (let i = index; i > 0; i--) items[(head + i) & mask] = items[(head + i - 1) & mask];
+      items[head] = undefined;
+      this.head = (head + 1) & mask;
+    } else {
+      const last = this.count - 1;
+      for (let i = index; i < last; i++) items[(head + i) & mask] = items[(head + i + 1) & mask];
+      items[(head + last) & mask] = undefined;
+    }
+    this.count--;
+  }
+
   /** Elements from start to end inclusive (already clamped by the caller). */
   slice(start: number, end: number): T[] {
     const out: T[] = [];
