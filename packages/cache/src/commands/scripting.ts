@@ -24,7 +24,7 @@ function evalWith(readOnly: boolean) {
 function evalshaWith(readOnly: boolean) {
   return (c: Client, argv: string[]): void => {
     const [keys, args] = keysAndArgs(argv);
-    Scripting.of(c.engine).run(c, argv[1]!.toLowerCase(), keys, args, readOnly);
+    Scripting.of(c.engine).run(c, argv[1]!, keys, args, readOnly);
   };
 }
 

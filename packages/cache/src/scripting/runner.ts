@@ -36,6 +36,15 @@ export const scriptErrors = {
   notBusy: 'NOTBUSY No scripts in execution right now.',
 } as const;
 
+interface CachedScript {
+  /** Source length (the cache's source bound). */
+  length: number;
+  /** EVAL-loaded: evicted, least recently run first, beyond 500 (SCRIPT LOAD-ed ones never are). */
+  evictable: boolean;
+  /** The run clock's value at its last run. */
+  usedAt: number;
+}
+
 /** Redis 7 refuses blocking commands in scripts, except the stream reads (which then never block). */
 const STREAM_READS = new Set(['xread', 'xreadgroup']);
 
@@ -49,10 +58,12 @@ export function sha1hex(body: string): string {
  * their commands through.
  */
 export class Scripting {
-  /** The SHA1s this engine knows, with their source length. */
-  readonly scripts = new Map<string, number>();
-  /** The EVAL-loaded scripts, least recently used first (Map order: delete + set moves one last). */
-  private readonly evalLru = new Map<string, true>();
+  /** The SHA1s this engine knows. */
+  readonly scripts = new Map<string, CachedScript>();
+  /** How many of them are EVAL-loaded (evictable). */
+  private evalScripts = 0;
+  /** Bumped by every run: a script's `usedAt` orders the EVAL-loaded ones for eviction. */
+  private clock = 0;
   private sourceBytes = 0;
   /** EVAL scripts evicted (INFO evicted_scripts). */
   evicted = 0;
@@ -88,8 +99,8 @@ export class Scripting {
     const limit = scriptCacheLimits.sourceBytes;
     if (body.length > limit) throw new ReplyError(scriptErrors.cacheFull(limit));
     const evicted = this.evicted;
-    if (fromEval) while (this.evalLru.size >= scriptCacheLimits.evalScripts) this.evictOldest();
-    while (this.sourceBytes + body.length > limit && this.evalLru.size > 0) this.evictOldest();
+    if (fromEval) while (this.evalScripts >= scriptCacheLimits.evalScripts) this.evictOldest();
+    while (this.sourceBytes + body.length > limit && this.evalScripts > 0) this.evictOldest();
     if (this.evicted - evicted > 1) luaVm.collectGarbage();
     if (this.sourceBytes + body.length > limit) throw new ReplyError(scriptErrors.cacheFull(limit));
     let error: string | null;
@@ -100,18 +111,30 @@ export class Scripting {
       this.noteRestarts(restarts);
     }
     if (error !== null) throw new ReplyError(scriptErrors.compile(error));
-    this.scripts.set(sha, body.length);
+    this.scripts.set(sha, { length: body.length, evictable: fromEval, usedAt: ++this.clock });
     this.sourceBytes += body.length;
-    if (fromEval) this.evalLru.set(sha, true);
+    if (fromEval) this.evalScripts++;
     return sha;
   }
 
+  /**
+   * Evicts the least recently run EVAL-loaded script. A scan (at most a few hundred scripts,
+   * only when one is loaded into a full cache) keeps the run path to one Map lookup, where a
+   * list in recency order would be reordered on every run.
+   */
   private evictOldest(): void {
-    const sha = this.evalLru.keys().next().value as string;
-    this.evalLru.delete(sha);
-    this.sourceBytes -= this.scripts.get(sha) ?? 0;
-    this.scripts.delete(sha);
-    luaVm.release(sha);
+    let oldest: string | undefined;
+    let oldestAt = Number.POSITIVE_INFINITY;
+    for (const [sha, script] of this.scripts)
+      if (script.evictable && script.usedAt < oldestAt) {
+        oldest = sha;
+        oldestAt = script.usedAt;
+      }
+    if (oldest === undefined) return;
+    this.sourceBytes -= this.scripts.get(oldest)!.length;
+    this.scripts.delete(oldest);
+    this.evalScripts--;
+    luaVm.release(oldest);
     this.evicted++;
   }
 
@@ -139,12 +162,14 @@ export class Scripting {
    * their own commands (effects replication, Redis 7's only mode) inside MULTI/EXEC.
    */
   run(c: Client, sha: string, keys: string[], args: string[], readOnly: boolean): void {
-    if (!this.scripts.has(sha)) throw new ReplyError(errors.noScript);
-    const lru = this.evalLru;
-    if (lru.has(sha)) {
-      lru.delete(sha);
-      lru.set(sha, true);
+    let script = this.scripts.get(sha);
+    if (script === undefined) {
+      // EVALSHA takes the SHA1 in either case; clients send it in lower case.
+      sha = sha.toLowerCase();
+      script = this.scripts.get(sha);
+      if (script === undefined) throw new ReplyError(errors.noScript);
     }
+    script.usedAt = ++this.clock;
     const caller = this.caller;
     caller.db = c.db;
     caller.writer.protocol = 2;
@@ -169,7 +194,7 @@ export class Scripting {
   flush(): void {
     for (const sha of this.scripts.keys()) luaVm.release(sha);
     this.scripts.clear();
-    this.evalLru.clear();
+    this.evalScripts = 0;
     this.sourceBytes = 0;
     luaVm.collectGarbage();
   }
