@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@parley/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MasterKey } from '../src/crypto/master-key.js';
 import { Iam } from '../src/iam.js';
 import { RedisState } from '../src/shared/redis.js';
@@ -82,6 +82,62 @@ describe('shared state on a real Redis', () => {
     expect(full.windows).toHaveLength(1);
     expect(full.windows[0]).toMatchObject({ allowed: false, limit: 2, remaining: 0 });
     expect((await b.slidingWindow('adm:ip', 5, 60_000, false)).remaining).toBe(3);
+  });
+
+  it('admissions of the same turn go in one call and each is applied alone, in order', async () => {
+    await b.denyToken('jti-batch-revoked', 60_000);
+    const window = (key: string, limit: number) => [{ key, limit }];
+    const calls = vi.spyOn(clients[0]!, 'parleyAdmit');
+    const results = await Promise.all([
+      a.admit({ jti: 'jti-batch-1', windows: window('batch:user', 2), windowMs: 60_000 }),
+      a.admit({ jti: 'jti-batch-revoked', windows: window('batch:user', 2), windowMs: 60_000 }),
+      a.admit({ windows: [], windowMs: 60_000 }),
+      a.admit({ jti: 'jti-batch-2', windows: window('batch:user', 2), windowMs: 60_000 }),
+      a.admit({ windows: [...window('batch:user', 2), ...window('batch:ip', 9)], windowMs: 60_000 }),
+      a.admit({ windows: window('batch:short', 1), windowMs: 200 }),
+      a.admit({ jti: 'jti-batch-revoked', windows: window('batch:other', 5), windowMs: 60_000 }),
+      a.admit({ windows: window('batch:zero', 0), windowMs: 60_000 }),
+      a.admit({ windows: window('batch:zero', 1), windowMs: 60_000 }),
+    ]);
+    expect(calls).toHaveBeenCalledTimes(1);
+    calls.mockRestore();
+    expect(results.map((r) => r.tokenDenied)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+      true,
+      false,
+      false,
+    ]);
+    expect(results.map((r) => r.windows.map((w) => [w.allowed, w.remaining]))).toEqual([
+      [[true, 1]],
+      [],
+      [],
+      [[true, 0]],
+      // Full: the second window is neither checked nor charged.
+      [[false, 0]],
+      [[true, 0]],
+      [],
+      [[false, 0]],
+      [[true, 0]],
+    ]);
+    expect((await b.slidingWindow('batch:ip', 9, 60_000, false)).remaining).toBe(9);
+    // Windows touched several times in the call expire like any other.
+    for (const key of ['batch:user', 'batch:zero']) {
+      const ttl = await clients[0]!.pttl(`${prefix}rl:${key}`);
+      expect(ttl).toBeGreaterThan(50_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    }
+    expect(await clients[0]!.exists(`${prefix}rl:batch:other`)).toBe(0);
+    // Each admission kept its own window length.
+    expect(results[5]!.windows[0]!.resetMs).toBeLessThanOrEqual(200);
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await b.admit({ windows: window('batch:short', 1), windowMs: 200 })).windows[0]!.allowed).toBe(
+      true,
+    );
   });
 
   it('invalidations reach the other process', async () => {
