@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../src/corpus/random.js';
 import { DEFAULT_TYPO_POLICY, LevenshteinBand, maxEditsFor } from '../src/fuzzy/index.js';
+import { charClass } from '../src/fuzzy/query-chars.js';
 import { buildIndex } from '../src/index/index.js';
 import { complete } from '../src/lookup.js';
 
@@ -19,9 +20,21 @@ function suggest(query: string, limit = 10, policy = DEFAULT_TYPO_POLICY) {
   return complete(index, query, limit, policy).map((c) => [index.text(c.id), c.distance]);
 }
 
-/** Optimal-string-alignment distance between a and the closest prefix of b. */
-function prefixDistance(a: string, b: string): number {
-  return Math.min(...osaRow(a, b));
+/**
+ * Optimal-string-alignment distance between a and the closest prefix of b. With `early`, a
+ * prefix counts only if the search could walk to it: every key prefix before it of at most
+ * `early` characters within one edit of some prefix of a.
+ */
+function prefixDistance(a: string, b: string, early = 0): number {
+  if (early === 0) return Math.min(...osaRow(a, b));
+  const table = osaTable(a, b);
+  let best = Number.POSITIVE_INFINITY;
+  for (let length = 1; length <= b.length; length++) {
+    const before = Math.min(length - 1, early);
+    if (before > 0 && Math.min(...table.map((row) => row[before]!)) > 1) break;
+    best = Math.min(best, table[a.length]![length]!);
+  }
+  return best;
 }
 
 /** Optimal-string-alignment distance (a transposition of neighbours is one edit). */
@@ -52,6 +65,42 @@ function osaTable(a: string, t: string): number[][] {
     }
   }
   return d;
+}
+
+/**
+ * Short keys over a small alphabet with tied weights (dense neighbourhoods, many ties to break):
+ * the whole ranked answer of 300 random queries and limits equals a brute-force ranking.
+ */
+function agreesWithBruteForce(policy: typeof DEFAULT_TYPO_POLICY, early: number, seed: number): void {
+  const random = seededRandom(seed);
+  const pick = (n: number) => Math.floor(random() * n);
+  const letters = 'abcde ';
+  const entries = Array.from({ length: 400 }, () => ({
+    text: Array.from({ length: 2 + pick(9) }, () => letters[pick(5 + (random() < 0.2 ? 1 : 0))]).join(''),
+    weight: 1 + pick(6),
+  }));
+  const sample = buildIndex(entries);
+  const keys = Array.from({ length: sample.size }, (_, id) => sample.key(id));
+  const byRank = (a: number, b: number) => sample.weight(b) - sample.weight(a) || a - b;
+  for (let n = 0; n < 300; n++) {
+    const query = Array.from({ length: 1 + pick(8) }, () => letters[pick(5)]).join('');
+    const limit = 1 + pick(12);
+    const exact = keys.flatMap((key, id) => (key.startsWith(query) ? [id] : [])).sort(byRank);
+    const edits = Math.min(maxEditsFor(query.length, policy), exact.length > 0 ? 1 : 2);
+    const typos =
+      exact.length >= limit || edits === 0
+        ? []
+        : keys
+            .flatMap((key, id) => {
+              const distance = prefixDistance(query, key, early);
+              const sameFirst = key[0] === query[0] || exact.length === 0;
+              return distance > 0 && distance <= edits && sameFirst ? [{ id, distance }] : [];
+            })
+            .sort((a, b) => a.distance - b.distance || byRank(a.id, b.id));
+    const expected = [...exact.map((id) => [id, 0]), ...typos.map((c) => [c.id, c.distance])].slice(0, limit);
+    const got = complete(sample, query, limit, policy).map((c) => [c.id, c.distance]);
+    expect(got, `${query} (limit ${limit})`).toEqual(expected);
+  }
 }
 
 describe('typo tolerance', () => {
@@ -99,41 +148,13 @@ describe('typo tolerance', () => {
   });
 
   it('answers exactly what a brute-force ranking by prefix distance answers', () => {
-    // Short keys over a small alphabet with tied weights: dense neighbourhoods, many ties to break.
-    const random = seededRandom(7);
-    const pick = (n: number) => Math.floor(random() * n);
-    const letters = 'abcde ';
-    const entries = Array.from({ length: 400 }, () => ({
-      text: Array.from({ length: 2 + pick(9) }, () => letters[pick(5 + (random() < 0.2 ? 1 : 0))]).join(''),
-      weight: 1 + pick(6),
-    }));
-    const sample = buildIndex(entries);
     // One edit from 1 character and two from 4, no first-four-characters rule: plain distances.
-    const policy = { ...DEFAULT_TYPO_POLICY, oneEditFrom: 1, twoEditsFrom: 4, maxVisits: 1e9 };
-    const keys = Array.from({ length: sample.size }, (_, id) => sample.key(id));
-    const byRank = (a: number, b: number) => sample.weight(b) - sample.weight(a) || a - b;
-    for (let n = 0; n < 300; n++) {
-      const query = Array.from({ length: 1 + pick(7) }, () => letters[pick(5)]).join('');
-      const limit = 1 + pick(12);
-      const exact = keys.flatMap((key, id) => (key.startsWith(query) ? [id] : [])).sort(byRank);
-      const edits = Math.min(maxEditsFor(query.length, policy), exact.length > 0 ? 1 : 2);
-      const typos =
-        exact.length >= limit || edits === 0
-          ? []
-          : keys
-              .flatMap((key, id) => {
-                const distance = prefixDistance(query, key);
-                const sameFirst = key[0] === query[0] || exact.length === 0;
-                return distance > 0 && distance <= edits && sameFirst ? [{ id, distance }] : [];
-              })
-              .sort((a, b) => a.distance - b.distance || byRank(a.id, b.id));
-      const expected = [...exact.map((id) => [id, 0]), ...typos.map((c) => [c.id, c.distance])].slice(
-        0,
-        limit,
-      );
-      const got = complete(sample, query, limit, policy).map((c) => [c.id, c.distance]);
-      expect(got, `${query} (limit ${limit})`).toEqual(expected);
-    }
+    agreesWithBruteForce({ ...DEFAULT_TYPO_POLICY, oneEditFrom: 1, twoEditsFrom: 4, maxVisits: 1e9 }, 0, 7);
+  });
+
+  it('answers what a brute-force ranking answers under the first-four-characters rule', () => {
+    // Two edits from 5 characters, so that most two-edit searches meet the rule's edge.
+    agreesWithBruteForce({ ...DEFAULT_TYPO_POLICY, oneEditFrom: 4, twoEditsFrom: 5, maxVisits: 1e9 }, 4, 11);
   });
 
   it('steps the automaton like the full dynamic programme, transpositions included', () => {
@@ -185,6 +206,55 @@ describe('typo tolerance', () => {
         const packed = band.packStepped();
         band.advance();
         band.load(packed);
+      }
+    }
+  });
+
+  it('bounds a step over a set of characters from below, and names the characters that keep a row', () => {
+    const random = seededRandom(5);
+    const pick = (n: number) => Math.floor(random() * n);
+    const letters = 'abcd é';
+    const word = (length: number) => Array.from({ length }, () => letters[pick(letters.length)]).join('');
+    const codes = [...`${letters}xy`].map((c) => c.charCodeAt(0));
+    const classOf = (c: number) => (c < 0 ? 0 : 1 << charClass(c));
+    const band = new LevenshteinBand();
+    for (let round = 0; round < 400; round++) {
+      const query = word(1 + pick(9));
+      const key = word(1 + pick(10));
+      const edits = 1 + pick(2);
+      band.load(band.reset(query, edits));
+      for (let j = 0; j < key.length; j++) {
+        const c = key.charCodeAt(j);
+        const before = j > 0 ? key.charCodeAt(j - 1) : -1;
+        const state = band.pack();
+        const label = `${query} / ${key.slice(0, j + 1)} (d ${edits})`;
+        const min = band.step(j, c, before);
+        const distance = band.distance;
+        // A set holding the key's characters: no cell above theirs; the set of one letter: the same row.
+        band.load(state);
+        const other = codes[pick(codes.length)]!;
+        expect(
+          band.stepAny(j, classOf(c) | classOf(other), classOf(before) | classOf(other)),
+          label,
+        ).toBeLessThanOrEqual(min);
+        expect(band.distance, label).toBeLessThanOrEqual(distance);
+        band.load(state);
+        expect(band.stepAny(j, classOf(c), classOf(before)), label).toBe(min);
+        expect(band.distance, label).toBe(distance);
+        // Every character that keeps a cell within the bound is among the keepers.
+        for (let bound = 1; bound <= edits; bound++) {
+          band.load(state);
+          const keep = band.keepers(j, bound, before);
+          if (keep === -1) continue;
+          for (const code of codes) {
+            band.load(state);
+            if (band.step(j, code, before) <= bound)
+              expect(keep & classOf(code), `${label} ${code}`).not.toBe(0);
+          }
+        }
+        band.load(state);
+        band.step(j, c, before);
+        band.advance();
       }
     }
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildIndex, buildIndexAsync, NOT_FOUND } from '../src/index/index.js';
+import { charClass } from '../src/fuzzy/query-chars.js';
+import { buildIndex, buildIndexAsync, FIRST_STRIDE, NOT_FOUND } from '../src/index/index.js';
 
 const phrases = [
   { text: 'pipeline by region', weight: 50 },
@@ -102,6 +103,35 @@ describe('prefix index', () => {
             .map(({ id }) => id);
           expect(index.top(index.locate(prefix), limit, filter)).toEqual(expected);
         }
+      }
+    }
+  });
+
+  it("records each node's first character and what can come one and two characters after it", () => {
+    const random = rng(3);
+    const entries = Array.from({ length: 500 }, () => ({
+      text: Array.from(
+        { length: 1 + Math.floor(random() * 8) },
+        () => 'abcé1 '[Math.floor(random() * 6)],
+      ).join(''),
+      weight: 1,
+    }));
+    const index = buildIndex(entries);
+    const first = index.nodeFirst;
+    for (let node = 0; node < index.nodeCount; node++) {
+      const start = index.depth(node);
+      for (let child = index.firstChild(node); child < index.firstChild(node + 1); child++) {
+        // The classes of what the keys below hold at the child's first character and one and two further.
+        const masks = [0, 0, 0];
+        for (let id = index.arrays.nodeLo[child]!; id < index.arrays.nodeHi[child]!; id++) {
+          const key = index.key(id);
+          for (let offset = 0; offset < 3 && start + offset < key.length; offset++)
+            masks[offset]! |= 1 << charClass(key.charCodeAt(start + offset));
+        }
+        expect(first[FIRST_STRIDE * child]).toBe(index.char(child));
+        expect(1 << charClass(first[FIRST_STRIDE * child]!)).toBe(masks[0]);
+        expect(first[FIRST_STRIDE * child + 1]! | 0).toBe(masks[1]);
+        expect(first[FIRST_STRIDE * child + 2]! | 0).toBe(masks[2]);
       }
     }
   });

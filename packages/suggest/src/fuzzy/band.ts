@@ -100,13 +100,53 @@ export class LevenshteinBand {
    * that. `distance` is then the distance of the whole query to the key prefix of length j + 1.
    */
   step(j: number, c: number, before: number): number {
-    const { d, m, ones, row, older, chars } = this;
     // Cell t of row j + 1 compares query position j − d + t (that is i − 1) with c.
-    const from = j - d;
-    // Positions from − 1 on: bit t + 1 is cell t's own query character, bit t the one before it.
-    const seen = chars.bits(c, from - 1);
+    const from = j - this.d;
+    return this.stepSeen(j, this.chars.bits(c, from - 1), before < 0 ? 0 : this.chars.bits(before, from));
+  }
+
+  /**
+   * As `step`, for key characters known only to be among sets (`charClass` masks: `mask` at j,
+   * `before` at j − 1, 0 for none): each cell of the row it computes is at most that of any
+   * characters of the sets (a character matches wherever one of its set would), so its minimum
+   * and distance bound theirs from below.
+   */
+  stepAny(j: number, mask: number, before: number): number {
+    const from = j - this.d;
+    return this.stepSeen(j, this.chars.anyBits(mask, from - 1), this.chars.anyBits(before, from));
+  }
+
+  /**
+   * The `charClass` mask of the key characters at j that can keep a cell of row j + 1 within
+   * `bound`, when no cell of row j is below it (else −1: any character can, at the price of an
+   * edit). Every move but a match then adds an edit, so what can keep a cell is a match on a cell
+   * at `bound`, or a transposition with `before` (the key character at j − 1; negative: none) on
+   * a cell of row j − 1 below it.
+   */
+  keepers(j: number, bound: number, before: number): number {
+    const { d, row, older, chars } = this;
+    let mask = 0;
+    for (let t = 0; t <= 2 * d; t++) {
+      const cell = (row >>> (CELL_BITS * t)) & 3;
+      if (cell < bound) return -1;
+      // Cell t of row j + 1 compares query position j − d + t with the key character at j.
+      const at = j - d + t;
+      if (cell === bound) mask |= chars.classAt(at);
+      if (before >= 0 && ((older >>> (CELL_BITS * t)) & 3) < bound && chars.charAt(at) === before)
+        mask |= chars.classAt(at - 1);
+    }
+    return mask;
+  }
+
+  /**
+   * The step for a key character whose matches are `seen`: the query positions, from j − d − 1
+   * on, it equals (bit t + 1 is cell t's own query character, bit t the one before it); `before`
+   * holds those of the key character at j − 1, from j − d on.
+   */
+  private stepSeen(j: number, seen: number, before: number): number {
+    const { d, m, ones, row, older } = this;
     const eq = SPREAD[(seen >>> 1) & 31]!;
-    const tr = before < 0 ? 0 : SPREAD[chars.bits(before, from) & seen & 31]!;
+    const tr = SPREAD[before & seen & 31]!;
     // Cells of row j + 1 with 0 ≤ i ≤ m: t from d − j − 1 to m − j − 1 + d.
     const lowT = d - j - 1;
     const highT = m - j - 1 + d;

@@ -6,6 +6,15 @@ const TABLE_POSITIONS = 64;
 export const WINDOW = 8;
 
 /**
+ * A character's class, 0..31, for sets of characters held as one 32-bit mask: a–z and the space
+ * each have their own, other characters share the rest, so a mask may admit more than its
+ * characters (a set test on it can answer yes wrongly, never no wrongly).
+ */
+export function charClass(c: number): number {
+  return c >= 97 && c <= 122 ? c - 97 : c === 32 ? 26 : 27 + (c % 5);
+}
+
+/**
  * Where each character occurs in a query, as bitmasks of positions, so that the Levenshtein
  * automaton learns which query characters in its band equal a key character with one table read
  * (instead of a comparison per cell), and the typo search tells with one read whether a trie
@@ -17,6 +26,11 @@ export class QueryChars {
   private readonly low = new Uint32Array(TABLE_SIZE);
   private readonly high = new Uint32Array(TABLE_SIZE);
   private query = '';
+  /**
+   * `1 << charClass` of each query character at index position + WINDOW, zeros around: a window
+   * read needs no bounds checks.
+   */
+  private classes = new Int32Array(64 + 2 * WINDOW);
 
   reset(query: string): void {
     for (let i = 0; i < this.query.length && i < TABLE_POSITIONS; i++) {
@@ -33,6 +47,38 @@ export class QueryChars {
       if (i < 32) this.low[c]! |= 1 << i;
       else this.high[c]! |= 1 << (i - 32);
     }
+    if (query.length + 2 * WINDOW > this.classes.length)
+      this.classes = new Int32Array(2 * query.length + 2 * WINDOW);
+    const classes = this.classes;
+    classes.fill(0);
+    for (let i = 0; i < query.length; i++) classes[i + WINDOW] = 1 << charClass(query.charCodeAt(i));
+  }
+
+  /** The query's character at a position, −1 past either end. */
+  charAt(position: number): number {
+    return position >= 0 && position < this.query.length ? this.query.charCodeAt(position) : -1;
+  }
+
+  /** `1 << charClass` of the query character at a position (from −WINDOW on), 0 past either end. */
+  classAt(position: number): number {
+    return this.classes[position + WINDOW] ?? 0;
+  }
+
+  /**
+   * Bit t set when the character at position from + t is in the set `mask` (of `charClass` bits),
+   * for t < 6, the positions a step of the automaton reads; `from` may be as low as −WINDOW.
+   */
+  anyBits(mask: number, from: number): number {
+    const classes = this.classes;
+    const at = from + WINDOW;
+    return (
+      ((classes[at]! & mask) !== 0 ? 1 : 0) |
+      ((classes[at + 1]! & mask) !== 0 ? 2 : 0) |
+      ((classes[at + 2]! & mask) !== 0 ? 4 : 0) |
+      ((classes[at + 3]! & mask) !== 0 ? 8 : 0) |
+      ((classes[at + 4]! & mask) !== 0 ? 16 : 0) |
+      ((classes[at + 5]! & mask) !== 0 ? 32 : 0)
+    );
   }
 
   /**

@@ -1,8 +1,9 @@
 import { NODE_CHILD, NODE_LABEL, NODE_MAX, NODE_SHAPE, NODE_STRIDE } from '../index/layout.js';
-import type { PrefixIndex } from '../index/prefix-index.js';
+import { FIRST_STRIDE, type PrefixIndex } from '../index/prefix-index.js';
 import { LevenshteinBand, MAX_EDITS } from './band.js';
 import { Frontier } from './frontier.js';
 import type { TypoPolicy } from './policy.js';
+import { charClass } from './query-chars.js';
 
 // Module-local copies of the record layout: V8 folds these into the hot loops, not imported bindings.
 const STRIDE = NODE_STRIDE;
@@ -10,6 +11,7 @@ const SHAPE = NODE_SHAPE;
 const LABEL = NODE_LABEL;
 const CHILD = NODE_CHILD;
 const MAX = NODE_MAX;
+const FIRST = FIRST_STRIDE;
 
 /** An entry that completes the query, and how. */
 export interface Candidate {
@@ -85,8 +87,9 @@ export class TypoSearch {
   private readonly band = new LevenshteinBand();
   /** Work left in the current search. */
   private budget = 0;
-  /** The query's first character (for the first-letter policy). */
+  /** The query's first character (for the first-letter policy) and its length. */
   private first = 0;
+  private length = 0;
   /**
    * Nodes met while a node of the two-edit frontier is walked: with both edits spent, all that can
    * follow is the query's own characters, so such a walk is a few short descents, run to the end
@@ -118,6 +121,7 @@ export class TypoSearch {
     near.clear();
     far.clear();
     this.first = query.charCodeAt(0);
+    this.length = m;
     near.push(
       index.maxWeight(0),
       WALK,
@@ -219,25 +223,55 @@ export class TypoSearch {
     const cap = Math.min(target, end + 1 <= early ? 1 : maxEdits);
     const first = nodes[at + CHILD]!;
     const last = nodes[at + STRIDE + CHILD]!;
-    // A character the query does not hold near this depth costs an edit. If even that puts the
-    // row out of reach, only children spelled like the query can survive: a table read per child
-    // finds those few without stepping the automaton once per child.
+    // A character the query does not hold near this depth (positions end − 1 − d .. end + d: the
+    // band's cells and, for a transposition, one before) costs an edit: every such child reaches
+    // this same row. If it is out of reach, only children spelled like the query can survive: a
+    // test per child finds those few without stepping the automaton once per child.
     if (--this.budget < 0) return;
     const outside = band.step(end, NO_CHARACTER, before);
+    const chars = band.chars;
+    const heads = index.nodeFirst;
+    const near = end - 1 - maxEdits;
     if (band.distance > target && outside > cap) {
-      // Query positions end − 1 − d .. end + d: the band's cells and, for a transposition, one before.
-      const from = end - 1 - maxEdits;
+      // The characters that match the query where the row is at the cap, or transpose with it.
+      // (A match within a wider target, near the start, is left to the plain window test.)
+      const keep = cap === target || end + 1 + maxEdits < this.length ? band.keepers(end, cap, before) : -1;
+      if (keep !== -1) {
+        for (let child = first; child < last; child++) {
+          if (((1 << charClass(heads[FIRST * child]!)) & keep) !== 0)
+            this.tryChild(index, request, child, end, before, cap, target);
+        }
+        return;
+      }
       const window = (1 << (2 * maxEdits + 2)) - 1;
-      const chars = band.chars;
-      const nodeChar = index.nodeChar;
       for (let child = first; child < last; child++) {
-        if ((chars.bits(nodeChar[child]!, from) & window) !== 0)
+        if ((chars.bits(heads[FIRST * child]!, near) & window) !== 0)
           this.tryChild(index, request, child, end, before, cap, target);
       }
       return;
     }
-    for (let child = first; child < last; child++)
-      this.tryChild(index, request, child, end, before, cap, target);
+    // If that row leaves no edit for the character after theirs and no match can end there, those
+    // children live only if that character is one the query holds where the row is alive: their
+    // masks of what follows tell, without a step per child. (One more query position is checked
+    // for a child to count as outside, so that no transposition can involve it either.)
+    const next = Math.min(target, end + 2 <= early ? 1 : maxEdits);
+    let needs = -1;
+    if (band.distance > target && outside === next && (next === target || end + 2 + maxEdits < this.length)) {
+      const parent = band.pack();
+      band.advance();
+      needs = band.keepers(end + 1, next, -1);
+      band.load(parent);
+    }
+    if (needs === -1) {
+      for (let child = first; child < last; child++)
+        this.tryChild(index, request, child, end, before, cap, target);
+      return;
+    }
+    const wide = (1 << (2 * maxEdits + 3)) - 1;
+    for (let child = first; child < last; child++) {
+      if ((heads[FIRST * child + 1]! & needs) !== 0 || (chars.bits(heads[FIRST * child]!, near) & wide) !== 0)
+        this.tryChild(index, request, child, end, before, cap, target);
+    }
   }
 
   /** Steps the automaton over a child's first character from its parent's state and queues it if in reach. */
@@ -250,7 +284,7 @@ export class TypoSearch {
     cap: number,
     target: number,
   ): void {
-    const c = index.nodeChar[child]!;
+    const c = index.nodeFirst[FIRST * child]!;
     if (end === 0 && !request.policy.firstLetterTypo && c !== this.first) return;
     if (--this.budget < 0) return;
     const band = this.band;
@@ -266,21 +300,28 @@ export class TypoSearch {
         this.push(1, weight, WALK, child, band.packStepped() | ((end + 1) << STATE_BITS));
     } else if (min <= cap) {
       const state = band.packStepped() | ((end + 1) << STATE_BITS) | ((target - 1) << TARGET_SHIFT);
-      // Look one label character ahead: most children queued here would die on it, after a pop,
-      // a read of their record and one of their label. Children with a one-character edge have
-      // nothing to look at (their next characters are their own children's).
-      const next = index.nodeNext[child]!;
-      if (next !== 0) {
-        if (--this.budget < 0) return;
-        const { maxEdits, policy } = request;
-        const parent = band.pack();
+      // Look two characters ahead: most children queued here would die there, after a pop, a read
+      // of their record, of their label and of their children's characters. What comes there is
+      // known as sets of characters (from the label or the descendants' first characters): a step
+      // over a set bounds those over its characters from below.
+      const heads = index.nodeFirst;
+      const one = heads[FIRST * child + 1]!;
+      if (one === 0) return;
+      if (--this.budget < 0) return;
+      const { maxEdits, policy } = request;
+      const early = policy.oneEditFrom;
+      const parent = band.pack();
+      band.advance();
+      const ahead = band.stepAny(end + 1, one, 1 << charClass(c));
+      let alive = band.distance <= target;
+      const two = heads[FIRST * child + 2]!;
+      if (!alive && two !== 0 && ahead <= Math.min(target, end + 2 <= early ? 1 : maxEdits)) {
         band.advance();
-        const ahead = band.step(end + 1, next, c);
-        const alive =
-          band.distance <= target || ahead <= Math.min(target, end + 2 <= policy.oneEditFrom ? 1 : maxEdits);
-        band.load(parent);
-        if (!alive) return;
+        const further = band.stepAny(end + 2, two, one);
+        alive = band.distance <= target || further <= Math.min(target, end + 3 <= early ? 1 : maxEdits);
       }
+      band.load(parent);
+      if (!alive) return;
       const weight = index.nodeMax[child * STRIDE + MAX]!;
       if (this.inFar) this.pushSpent(child, weight, state);
       else this.push(min > 1 ? 2 : 1, weight, WALK, child, state);

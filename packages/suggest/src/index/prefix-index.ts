@@ -1,3 +1,4 @@
+import { charClass } from '../fuzzy/query-chars.js';
 import { MaxHeap } from './heap.js';
 import { type IndexArrays, NODE_CHILD, NODE_LABEL, NODE_MAX, NODE_SHAPE, NODE_STRIDE } from './layout.js';
 
@@ -7,6 +8,9 @@ const SHAPE = NODE_SHAPE;
 const LABEL = NODE_LABEL;
 const CHILD = NODE_CHILD;
 const MAX = NODE_MAX;
+
+/** Words per node in `PrefixIndex.nodeFirst`: first character, masks one and two positions on. */
+export const FIRST_STRIDE = 3;
 
 /** Where a prefix ends in the tree: the node whose range holds every key that starts with it. */
 export const NOT_FOUND = -1;
@@ -26,16 +30,14 @@ export class PrefixIndex {
    */
   readonly nodeMax: Float32Array;
   /**
-   * Each node's first character again, packed: scanning a node's children for the characters the
-   * query holds then reads a line or two instead of every child's 16-byte record.
+   * `FIRST_STRIDE` words per node, read when its parent's children are scanned: its first
+   * character, then the characters that can come one and two positions after that one, as masks
+   * of `charClass` bits (from its label, or past a short edge its descendants' first characters;
+   * 0 where no key goes on). Siblings are contiguous, so scanning a node's children reads a line
+   * or two instead of every child's 16-byte record, and the typo search looks two characters
+   * ahead of a child with the same read: most children it would queue die right there.
    */
-  readonly nodeChar: Uint16Array;
-  /**
-   * Each node's second label character, when its edge is longer than one (else 0; a 0 character
-   * there reads as none, which only skips a shortcut): the typo search looks one character ahead
-   * before queuing a child, and most children it would queue die right there.
-   */
-  readonly nodeNext: Uint16Array;
+  readonly nodeFirst: Uint32Array;
   private readonly heap = new MaxHeap();
 
   /** Takes the arrays over: the maximum word of every node record is (re)computed here. */
@@ -45,17 +47,28 @@ export class PrefixIndex {
     this.nodeMax = new Float32Array(nodes.buffer, nodes.byteOffset, nodes.length);
     fillMaxima(arrays, this.nodeMax);
     const count = arrays.nodeLo.length;
-    this.nodeChar = new Uint16Array(count);
-    this.nodeNext = new Uint16Array(count);
-    for (let node = 0; node < count; node++) {
-      this.nodeChar[node] = this.char(node);
+    const first = new Uint32Array(FIRST_STRIDE * count);
+    // What comes `offset` (1 or 2) positions past a child's first character: its label's character
+    // while the label lasts, else its children's first characters or, one further, their masks.
+    const follow = (child: number, start: number, offset: number): number => {
+      const length = this.depth(child) - start;
+      if (offset < length)
+        return 1 << charClass(arrays.keyChars[nodes[child * STRIDE + LABEL]! + start + offset]!);
+      let mask = 0;
+      for (let next = this.firstChild(child); next < this.firstChild(child + 1); next++)
+        mask |= offset === length ? 1 << charClass(this.char(next)) : first[FIRST_STRIDE * next + 1]!;
+      return mask;
+    };
+    // Children come after their parents, so going backwards finds every grandchild's mask set.
+    for (let node = count - 1; node >= 0; node--) {
+      first[FIRST_STRIDE * node] = this.char(node);
       const start = this.depth(node);
       for (let child = this.firstChild(node); child < this.firstChild(node + 1); child++) {
-        if (this.depth(child) > start + 1) {
-          this.nodeNext[child] = arrays.keyChars[nodes[child * STRIDE + LABEL]! + start + 1]!;
-        }
+        first[FIRST_STRIDE * child + 1] = follow(child, start, 1);
+        first[FIRST_STRIDE * child + 2] = follow(child, start, 2);
       }
     }
+    this.nodeFirst = first;
   }
 
   /** Number of distinct entries. */
@@ -111,7 +124,7 @@ export class PrefixIndex {
   /** The node covering every key that starts with `prefix` (normalized), or NOT_FOUND. */
   locate(prefix: string): number {
     const { keyChars, nodes } = this.arrays;
-    const nodeChar = this.nodeChar;
+    const first = this.nodeFirst;
     if (this.size === 0) return NOT_FOUND;
     const m = prefix.length;
     let node = 0;
@@ -130,10 +143,10 @@ export class PrefixIndex {
       let right = last;
       while (left < right) {
         const mid = (left + right) >>> 1;
-        if (nodeChar[mid]! < c) left = mid + 1;
+        if (first[FIRST_STRIDE * mid]! < c) left = mid + 1;
         else right = mid;
       }
-      if (left === last || nodeChar[left] !== c) return NOT_FOUND;
+      if (left === last || first[FIRST_STRIDE * left] !== c) return NOT_FOUND;
       node = left;
     }
   }
@@ -234,8 +247,7 @@ export class PrefixIndex {
       a.nodes,
       a.topStart,
       a.topIds,
-      this.nodeChar,
-      this.nodeNext,
+      this.nodeFirst,
     ]) {
       bytes += array.byteLength;
     }
