@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { charClass } from '../src/fuzzy/query-chars.js';
-import { buildIndex, buildIndexAsync, FIRST_STRIDE, NOT_FOUND } from '../src/index/index.js';
+import { buildIndex, buildIndexAsync, NOT_FOUND } from '../src/index/index.js';
 
 const phrases = [
   { text: 'pipeline by region', weight: 50 },
@@ -117,7 +117,7 @@ describe('prefix index', () => {
       weight: 1,
     }));
     const index = buildIndex(entries);
-    const first = index.nodeFirst;
+    const { nodeChar, nodeFollow } = index;
     for (let node = 0; node < index.nodeCount; node++) {
       const start = index.depth(node);
       for (let child = index.firstChild(node); child < index.firstChild(node + 1); child++) {
@@ -128,10 +128,10 @@ describe('prefix index', () => {
           for (let offset = 0; offset < 3 && start + offset < key.length; offset++)
             masks[offset]! |= 1 << charClass(key.charCodeAt(start + offset));
         }
-        expect(first[FIRST_STRIDE * child]).toBe(index.char(child));
-        expect(1 << charClass(first[FIRST_STRIDE * child]!)).toBe(masks[0]);
-        expect(first[FIRST_STRIDE * child + 1]! | 0).toBe(masks[1]);
-        expect(first[FIRST_STRIDE * child + 2]! | 0).toBe(masks[2]);
+        expect(nodeChar[child]).toBe(index.char(child));
+        expect(1 << charClass(nodeChar[child]!)).toBe(masks[0]);
+        expect(nodeFollow[2 * child]! | 0).toBe(masks[1]);
+        expect(nodeFollow[2 * child + 1]! | 0).toBe(masks[2]);
       }
     }
   });

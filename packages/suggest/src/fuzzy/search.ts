@@ -1,5 +1,5 @@
 import { NODE_CHILD, NODE_LABEL, NODE_MAX, NODE_SHAPE, NODE_STRIDE } from '../index/layout.js';
-import { FIRST_STRIDE, type PrefixIndex } from '../index/prefix-index.js';
+import type { PrefixIndex } from '../index/prefix-index.js';
 import { LevenshteinBand, MAX_EDITS } from './band.js';
 import { Frontier } from './frontier.js';
 import type { TypoPolicy } from './policy.js';
@@ -11,7 +11,6 @@ const SHAPE = NODE_SHAPE;
 const LABEL = NODE_LABEL;
 const CHILD = NODE_CHILD;
 const MAX = NODE_MAX;
-const FIRST = FIRST_STRIDE;
 
 /** An entry that completes the query, and how. */
 export interface Candidate {
@@ -230,7 +229,7 @@ export class TypoSearch {
     if (--this.budget < 0) return;
     const outside = band.step(end, NO_CHARACTER, before);
     const chars = band.chars;
-    const heads = index.nodeFirst;
+    const nodeChar = index.nodeChar;
     const near = end - 1 - maxEdits;
     if (band.distance > target && outside > cap) {
       // The characters that match the query where the row is at the cap, or transpose with it.
@@ -238,14 +237,14 @@ export class TypoSearch {
       const keep = cap === target || end + 1 + maxEdits < this.length ? band.keepers(end, cap, before) : -1;
       if (keep !== -1) {
         for (let child = first; child < last; child++) {
-          if (((1 << charClass(heads[FIRST * child]!)) & keep) !== 0)
+          if (((1 << charClass(nodeChar[child]!)) & keep) !== 0)
             this.tryChild(index, request, child, end, before, cap, target);
         }
         return;
       }
       const window = (1 << (2 * maxEdits + 2)) - 1;
       for (let child = first; child < last; child++) {
-        if ((chars.bits(heads[FIRST * child]!, near) & window) !== 0)
+        if ((chars.bits(nodeChar[child]!, near) & window) !== 0)
           this.tryChild(index, request, child, end, before, cap, target);
       }
       return;
@@ -268,8 +267,9 @@ export class TypoSearch {
       return;
     }
     const wide = (1 << (2 * maxEdits + 3)) - 1;
+    const follows = index.nodeFollow;
     for (let child = first; child < last; child++) {
-      if ((heads[FIRST * child + 1]! & needs) !== 0 || (chars.bits(heads[FIRST * child]!, near) & wide) !== 0)
+      if ((follows[2 * child]! & needs) !== 0 || (chars.bits(nodeChar[child]!, near) & wide) !== 0)
         this.tryChild(index, request, child, end, before, cap, target);
     }
   }
@@ -284,7 +284,7 @@ export class TypoSearch {
     cap: number,
     target: number,
   ): void {
-    const c = index.nodeFirst[FIRST * child]!;
+    const c = index.nodeChar[child]!;
     if (end === 0 && !request.policy.firstLetterTypo && c !== this.first) return;
     if (--this.budget < 0) return;
     const band = this.band;
@@ -304,8 +304,8 @@ export class TypoSearch {
       // of their record, of their label and of their children's characters. What comes there is
       // known as sets of characters (from the label or the descendants' first characters): a step
       // over a set bounds those over its characters from below.
-      const heads = index.nodeFirst;
-      const one = heads[FIRST * child + 1]!;
+      const follows = index.nodeFollow;
+      const one = follows[2 * child]!;
       if (one === 0) return;
       if (--this.budget < 0) return;
       const { maxEdits, policy } = request;
@@ -314,7 +314,7 @@ export class TypoSearch {
       band.advance();
       const ahead = band.stepAny(end + 1, one, 1 << charClass(c));
       let alive = band.distance <= target;
-      const two = heads[FIRST * child + 2]!;
+      const two = follows[2 * child + 1]!;
       if (!alive && two !== 0 && ahead <= Math.min(target, end + 2 <= early ? 1 : maxEdits)) {
         band.advance();
         const further = band.stepAny(end + 2, two, one);

@@ -9,9 +9,6 @@ const LABEL = NODE_LABEL;
 const CHILD = NODE_CHILD;
 const MAX = NODE_MAX;
 
-/** Words per node in `PrefixIndex.nodeFirst`: first character, masks one and two positions on. */
-export const FIRST_STRIDE = 3;
-
 /** Where a prefix ends in the tree: the node whose range holds every key that starts with it. */
 export const NOT_FOUND = -1;
 
@@ -30,14 +27,17 @@ export class PrefixIndex {
    */
   readonly nodeMax: Float32Array;
   /**
-   * `FIRST_STRIDE` words per node, read when its parent's children are scanned: its first
-   * character, then the characters that can come one and two positions after that one, as masks
-   * of `charClass` bits (from its label, or past a short edge its descendants' first characters;
-   * 0 where no key goes on). Siblings are contiguous, so scanning a node's children reads a line
-   * or two instead of every child's 16-byte record, and the typo search looks two characters
-   * ahead of a child with the same read: most children it would queue die right there.
+   * Each node's first character again, packed: scanning a node's children for the characters the
+   * query holds then reads a line or two instead of every child's 16-byte record.
    */
-  readonly nodeFirst: Uint32Array;
+  readonly nodeChar: Uint16Array;
+  /**
+   * Two words per node: the characters that can come one and two positions after its first
+   * character, as masks of `charClass` bits (from its label, or past a short edge its
+   * descendants' first characters; 0 where no key goes on). The typo search looks two characters
+   * ahead of a child with them before queuing it, and most children it would queue die there.
+   */
+  readonly nodeFollow: Uint32Array;
   private readonly heap = new MaxHeap();
 
   /** Takes the arrays over: the maximum word of every node record is (re)computed here. */
@@ -47,7 +47,8 @@ export class PrefixIndex {
     this.nodeMax = new Float32Array(nodes.buffer, nodes.byteOffset, nodes.length);
     fillMaxima(arrays, this.nodeMax);
     const count = arrays.nodeLo.length;
-    const first = new Uint32Array(FIRST_STRIDE * count);
+    this.nodeChar = new Uint16Array(count);
+    const follows = new Uint32Array(2 * count);
     // What comes `offset` (1 or 2) positions past a child's first character: its label's character
     // while the label lasts, else its children's first characters or, one further, their masks.
     const follow = (child: number, start: number, offset: number): number => {
@@ -56,19 +57,19 @@ export class PrefixIndex {
         return 1 << charClass(arrays.keyChars[nodes[child * STRIDE + LABEL]! + start + offset]!);
       let mask = 0;
       for (let next = this.firstChild(child); next < this.firstChild(child + 1); next++)
-        mask |= offset === length ? 1 << charClass(this.char(next)) : first[FIRST_STRIDE * next + 1]!;
+        mask |= offset === length ? 1 << charClass(this.char(next)) : follows[2 * next]!;
       return mask;
     };
     // Children come after their parents, so going backwards finds every grandchild's mask set.
     for (let node = count - 1; node >= 0; node--) {
-      first[FIRST_STRIDE * node] = this.char(node);
+      this.nodeChar[node] = this.char(node);
       const start = this.depth(node);
       for (let child = this.firstChild(node); child < this.firstChild(node + 1); child++) {
-        first[FIRST_STRIDE * child + 1] = follow(child, start, 1);
-        first[FIRST_STRIDE * child + 2] = follow(child, start, 2);
+        follows[2 * child] = follow(child, start, 1);
+        follows[2 * child + 1] = follow(child, start, 2);
       }
     }
-    this.nodeFirst = first;
+    this.nodeFollow = follows;
   }
 
   /** Number of distinct entries. */
@@ -124,7 +125,7 @@ export class PrefixIndex {
   /** The node covering every key that starts with `prefix` (normalized), or NOT_FOUND. */
   locate(prefix: string): number {
     const { keyChars, nodes } = this.arrays;
-    const first = this.nodeFirst;
+    const nodeChar = this.nodeChar;
     if (this.size === 0) return NOT_FOUND;
     const m = prefix.length;
     let node = 0;
@@ -143,10 +144,10 @@ export class PrefixIndex {
       let right = last;
       while (left < right) {
         const mid = (left + right) >>> 1;
-        if (first[FIRST_STRIDE * mid]! < c) left = mid + 1;
+        if (nodeChar[mid]! < c) left = mid + 1;
         else right = mid;
       }
-      if (left === last || first[FIRST_STRIDE * left] !== c) return NOT_FOUND;
+      if (left === last || nodeChar[left] !== c) return NOT_FOUND;
       node = left;
     }
   }
@@ -247,7 +248,8 @@ export class PrefixIndex {
       a.nodes,
       a.topStart,
       a.topIds,
-      this.nodeFirst,
+      this.nodeChar,
+      this.nodeFollow,
     ]) {
       bytes += array.byteLength;
     }
