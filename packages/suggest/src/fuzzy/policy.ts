@@ -10,7 +10,7 @@ export interface TypoPolicy {
   maxFuzzyLength: number;
   /**
    * Work per query's typo search before it stops with what it has: automaton steps (one per trie
-   * node character tried) plus frontier pops (default 3,000). The most popular branches go first,
+   * node character tried) plus frontier pops (default 2,000). The most popular branches go first,
    * so a search cut short loses the least popular candidates.
    */
   maxVisits: number;
@@ -21,7 +21,7 @@ export const DEFAULT_TYPO_POLICY: TypoPolicy = {
   twoEditsFrom: 8,
   firstLetterTypo: true,
   maxFuzzyLength: 64,
-  maxVisits: 3_000,
+  maxVisits: 2_000,
 };
 
 /** Edits allowed for a query of this many normalized characters. */
