@@ -249,6 +249,42 @@ describe('group commit', () => {
     await t.close();
   });
 
+  it('stores any text as given: quotes, backslashes, braces, commas, NULL, empty, non-BMP', async () => {
+    const t = await createTestIam();
+    const tenant = await t.iam.createTenant({ slug: 'text', name: 'Text' });
+    const log = new AuditLog(t.database.db, systemClock);
+    const texts = ['a"b\\c', '{x,y}', 'NULL', '', ' padded ', 'é 😀 \u2028', 'line\nbreak\t,"\\"'];
+    await Promise.all(
+      texts.map((text, i) =>
+        log.append({
+          tenantId: tenant.id,
+          kind: 'request',
+          actor: text,
+          action: `text-${i}`,
+          resource: text,
+          decision: 'allow',
+          route: text,
+          ip: text,
+          userAgent: text,
+          requestId: text,
+          details: { text, [text]: [text] },
+        }),
+      ),
+    );
+    const rows = await withTenant(t.database.db, tenant.id, (tx) =>
+      tx.select().from(auditEvents).where(sql`action LIKE 'text-%'`).orderBy(auditEvents.seq),
+    );
+    expect(rows.map((r) => [r.actor, r.resource, r.route, r.ip, r.userAgent, r.requestId])).toEqual(
+      texts.map((text) => [text, text, text, text, text, text]),
+    );
+    expect(rows.map((r) => r.details)).toEqual(texts.map((text) => ({ text, [text]: [text] })));
+    expect(await verifyChain(t.database.db, tenant.id)).toMatchObject({
+      ok: true,
+      records: texts.length + 1,
+    });
+    await t.close();
+  });
+
   it('a batch the database refuses fails every record in it, and the chain goes on', async () => {
     const t = await createTestIam();
     const tenant = await t.iam.createTenant({ slug: 'batch', name: 'Batch' });

@@ -202,7 +202,7 @@ export class AuditLog {
       const hash = recordHash(fields);
       columns.id[i] = fields.id;
       columns.seq[i] = seq;
-      columns.time[i] = time.toISOString();
+      columns.time[i] = time.getTime();
       columns.kind[i] = fields.kind;
       columns.actor[i] = fields.actor;
       columns.action[i] = fields.action;

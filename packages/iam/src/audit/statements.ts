@@ -1,5 +1,6 @@
 import { type Db, queryRows } from '@parley/db';
 import { type SQL, sql } from 'drizzle-orm';
+import { int4Array, int8Array, jsonbArray, textArray, timestamptzArray, uuidArray } from './binary-arrays.js';
 import { GENESIS_HASH } from './chain.js';
 
 export interface ChainHead {
@@ -14,7 +15,8 @@ export interface ChainHead {
 export interface BatchColumns {
   id: string[];
   seq: number[];
-  time: string[];
+  /** Unix milliseconds. */
+  time: number[];
   kind: string[];
   actor: string[];
   action: string[];
@@ -38,6 +40,7 @@ const INSERT_TEXT = `SELECT head_seq, head_hash FROM parley_audit_insert(${Array
   (_, i) => `$${i + 1}`,
 ).join(', ')})`;
 
+/** The arguments as text (PGlite, and the re-chain through Drizzle): arrays as node-postgres or PGlite write them. */
 function insertValues(tenantId: string, expected: ChainHead, c: BatchColumns): unknown[] {
   return [
     tenantId,
@@ -45,7 +48,7 @@ function insertValues(tenantId: string, expected: ChainHead, c: BatchColumns): u
     expected.hash,
     c.id,
     c.seq,
-    c.time,
+    c.time.map((ms) => new Date(ms).toISOString()),
     c.kind,
     c.actor,
     c.action,
@@ -60,6 +63,32 @@ function insertValues(tenantId: string, expected: ChainHead, c: BatchColumns): u
     c.details,
     c.prevHash,
     c.hash,
+  ];
+}
+
+/** The arguments for node-postgres, arrays in the binary format (see binary-arrays.ts). */
+function binaryInsertValues(tenantId: string, expected: ChainHead, c: BatchColumns): unknown[] {
+  return [
+    tenantId,
+    expected.seq,
+    expected.hash,
+    uuidArray(c.id),
+    int8Array(c.seq),
+    timestamptzArray(c.time),
+    textArray(c.kind),
+    textArray(c.actor),
+    textArray(c.action),
+    textArray(c.resource),
+    textArray(c.decision),
+    int4Array(c.status),
+    textArray(c.route),
+    textArray(c.ip),
+    textArray(c.userAgent),
+    textArray(c.requestId),
+    int4Array(c.latencyMs),
+    jsonbArray(c.details),
+    textArray(c.prevHash),
+    textArray(c.hash),
   ];
 }
 
@@ -103,10 +132,15 @@ export class AuditStatements {
     expected: ChainHead,
     columns: BatchColumns,
   ): Promise<ChainHead | undefined> {
-    const values = insertValues(tenantId, expected, columns);
     const rows = this.pg
-      ? (await this.pg.query({ name: 'parley_audit_insert', text: INSERT_TEXT, values })).rows
-      : await queryRows<HeadRow>(this.db, insertCall(values));
+      ? (
+          await this.pg.query({
+            name: 'parley_audit_insert',
+            text: INSERT_TEXT,
+            values: binaryInsertValues(tenantId, expected, columns),
+          })
+        ).rows
+      : await queryRows<HeadRow>(this.db, insertCall(insertValues(tenantId, expected, columns)));
     const [head] = rows;
     return head && { seq: Number(head.head_seq), hash: head.head_hash };
   }
