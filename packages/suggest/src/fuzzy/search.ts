@@ -230,7 +230,8 @@ export class TypoSearch {
     const outside = band.step(end, NO_CHARACTER, before);
     const chars = band.chars;
     const nodeChar = index.nodeChar;
-    const near = end - 1 - maxEdits;
+    // The first of those positions (`near` is the one-edit frontier).
+    const around = end - 1 - maxEdits;
     if (band.distance > target && outside > cap) {
       // The characters that match the query where the row is at the cap, or transpose with it.
       // (A match within a wider target, near the start, is left to the plain window test.)
@@ -244,7 +245,7 @@ export class TypoSearch {
       }
       const window = (1 << (2 * maxEdits + 2)) - 1;
       for (let child = first; child < last; child++) {
-        if ((chars.bits(nodeChar[child]!, near) & window) !== 0)
+        if ((chars.bits(nodeChar[child]!, around) & window) !== 0)
           this.tryChild(index, request, child, end, before, cap, target);
       }
       return;
@@ -269,7 +270,7 @@ export class TypoSearch {
     const wide = (1 << (2 * maxEdits + 3)) - 1;
     const follows = index.nodeFollow;
     for (let child = first; child < last; child++) {
-      if ((follows[2 * child]! & needs) !== 0 || (chars.bits(nodeChar[child]!, near) & wide) !== 0)
+      if ((follows[2 * child]! & needs) !== 0 || (chars.bits(nodeChar[child]!, around) & wide) !== 0)
         this.tryChild(index, request, child, end, before, cap, target);
     }
   }
