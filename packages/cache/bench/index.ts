@@ -44,6 +44,23 @@ function pinned(pin: boolean, cpu: string, command: string, args: string[]): [st
   return pin ? ['taskset', ['-c', cpu, command, ...args]] : [command, args];
 }
 
+/**
+ * Runs `work` with this process pinned to `cpu` (all its threads, and what it starts), then puts
+ * its affinity back. For the scripting figures the load generator is this process itself (the
+ * BullMQ client) and the redis-benchmark it starts.
+ */
+async function pinnedSelf<T>(cpu: string, work: () => Promise<T>): Promise<T> {
+  const pid = String(process.pid);
+  const { stdout } = await run('taskset', ['-p', pid]);
+  const mask = /([0-9a-f]+)\s*$/i.exec(stdout)?.[1];
+  await run('taskset', ['-a', '-p', '-c', cpu, pid]);
+  try {
+    return await work();
+  } finally {
+    if (mask) await run('taskset', ['-a', '-p', mask, pid]);
+  }
+}
+
 interface Server {
   name: string;
   port: number;
@@ -261,7 +278,7 @@ const suite: BenchSuite = {
     const pin = await canPin();
     log(
       pin
-        ? `servers pinned to CPU ${SERVER_CPU}, redis-benchmark to CPU ${CLIENT_CPU} (taskset)`
+        ? `servers pinned to CPU ${SERVER_CPU}, redis-benchmark and the BullMQ client to CPU ${CLIENT_CPU} (taskset)`
         : 'no CPU pinning (single CPU, no taskset, or PARLEY_BENCH_PIN=0)',
     );
     const parley = await startParley(pin);
@@ -320,9 +337,9 @@ const suite: BenchSuite = {
         better: 'lower',
         peer: { name: 'redis', value: theirMemory.rss },
       });
-      rows.push(
-        ...(await scriptingBench({ parleyPort: parley.port, redisPort: redis.port }, { quick, log })),
-      );
+      const scripting = () =>
+        scriptingBench({ parleyPort: parley.port, redisPort: redis.port }, { quick, log });
+      rows.push(...(await (pin ? pinnedSelf(CLIENT_CPU, scripting) : scripting())));
     } finally {
       await stop(parley);
       await stop(redis);

@@ -63,11 +63,13 @@ export async function bullmqRate(port: number, count: number, concurrency: numbe
 }
 
 /**
- * The same warm-up for both servers before anything is measured: V8 compiles Parley's script
- * path (the bridge, the commands BullMQ's scripts run) and both servers load BullMQ's scripts.
+ * The same warm-up for both servers before anything is measured: both load BullMQ's scripts, and
+ * V8 compiles Parley's script path (the bridge, the commands BullMQ's scripts run). Parley takes
+ * a few thousand jobs to reach its steady cost per job (in-process replay: 200, 80, 62, 43 µs per
+ * script run over the first four 1,000-job rounds), hence 4,000 jobs.
  */
 export async function warmUp(port: number): Promise<void> {
-  await bullmqRate(port, 1000, 10);
+  await bullmqRate(port, 4000, 50);
 }
 
 interface Measure {
