@@ -290,4 +290,17 @@ describe('typo tolerance', () => {
     const enough = { ...DEFAULT_TYPO_POLICY, maxVisits: 200 };
     expect(suggest('qaurtelry', 10, enough)).toEqual(full);
   });
+
+  it('spends a capped budget on keys that keep the first letter before the others', () => {
+    // Two edits from "qaurtelry" each: the light key that keeps its "q", and heavier ones that do not.
+    const others = [...'bcdef'].map((letter) => ({ text: `${letter}aurtelxy`, weight: 100 }));
+    const small = buildIndex([{ text: 'quarterly revenue', weight: 1 }, ...others]);
+    const texts = (maxVisits: number) =>
+      complete(small, 'qaurtelry', 10, { ...DEFAULT_TYPO_POLICY, maxVisits }).map((c) => small.text(c.id));
+    // Uncapped, the answer is ranked as always: by edits, then weight.
+    expect(texts(1e9)).toEqual([...others.map((o) => o.text), 'quarterly revenue']);
+    let cap = 1;
+    while (!texts(cap).includes('quarterly revenue')) cap++;
+    expect(texts(cap)).toEqual(['quarterly revenue']);
+  });
 });

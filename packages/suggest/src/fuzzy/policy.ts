@@ -10,8 +10,9 @@ export interface TypoPolicy {
   maxFuzzyLength: number;
   /**
    * Work per query's typo search before it stops with what it has: automaton steps (one per trie
-   * node character tried) plus frontier pops (default 2,000). The most popular branches go first,
-   * so a search cut short loses the least popular candidates.
+   * node character tried) plus frontier pops (default 2,000). Keys that keep the query's first
+   * letter go first, and the most popular branches first among them, so a search cut short loses
+   * first-letter typos and the least popular candidates.
    */
   maxVisits: number;
 }

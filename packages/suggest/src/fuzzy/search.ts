@@ -63,26 +63,35 @@ export interface TypoSearchRequest {
  * Top completions within a bounded edit distance, by branch and bound over the radix tree, in
  * the order of the answer: by distance (the smallest over the key's prefixes), then weight, then id.
  *
- * There is one frontier per distance, each ordered by its items' best possible weight (a node's
- * precomputed maximum): an item waits in the frontier of the smallest distance anything below it
- * can have, and the frontier of distance 1 is emptied before that of distance 2 is touched. Walking
- * a node runs the Levenshtein automaton over its edge label; a node whose state can no longer come
- * within bounds is dropped, a node whose key prefix is within bounds has matched as a whole
- * subtree, which then yields its top-k list and, only if more is needed, its children. If its
- * key prefix is 2 edits away but a longer one may be 1 edit away, the walk also goes on looking
- * for that, and an entry found both ways keeps the smaller distance (the first found). Since
- * nothing below an item outweighs it, entries pop in the answer's order and the search stops as
- * soon as it holds `limit` of them: unpromising but reachable branches are never opened, and the
- * one-edit neighbourhood is walked once, not again for two edits.
+ * There is one frontier per distance (in each part, see below), each ordered by its items' best
+ * possible weight (a node's precomputed maximum): an item waits in the frontier of the smallest
+ * distance anything below it can have, and the frontier of distance 1 is emptied before that of
+ * distance 2 is touched. Walking a node runs the Levenshtein automaton over its edge label; a
+ * node whose state can no longer come within bounds is dropped, a node whose key prefix is within
+ * bounds has matched as a whole subtree, which then yields its top-k list and, only if more is
+ * needed, its children. If its key prefix is 2 edits away but a longer one may be 1 edit away,
+ * the walk also goes on looking for that, and an entry found both ways keeps the smaller distance
+ * (the first found). Since nothing below an item outweighs it, entries pop in the answer's order
+ * and the search stops as soon as it holds `limit` of them: unpromising but reachable branches
+ * are never opened, and the one-edit neighbourhood is walked once, not again for two edits.
  *
- * Work is capped by `policy.maxVisits` per query (automaton steps plus frontier pops, see `begin`);
- * the closest and most popular branches go first, so a search cut short loses the least popular
- * two-edit candidates.
+ * The keys that keep the query's first letter and the others are searched apart (their answers
+ * merged), in the order one edit with the first letter, two edits with it, one edit without, two
+ * without. Work is capped by `policy.maxVisits` per query (automaton steps plus frontier pops, see
+ * `begin`); within each part the most popular branches go first, so a search cut short loses the
+ * least popular candidates of the last parts: first-letter typos at two edits, then at one.
  */
 export class TypoSearch {
-  /** Items whose subtree may hold entries at distance 1, and those at distance 2 at best. */
-  private readonly near = new Frontier();
-  private readonly far = new Frontier();
+  /**
+   * Items whose subtree may hold entries at distance 1, and those at distance 2 at best: under
+   * the root's child spelled with the query's first letter (same), and under the others.
+   */
+  private readonly nearSame = new Frontier();
+  private readonly farSame = new Frontier();
+  private readonly nearOther = new Frontier();
+  private readonly farOther = new Frontier();
+  /** Whether the node being walked is under a root branch of another first letter than the query's. */
+  private other = false;
   private readonly band = new LevenshteinBand();
   /** Work left in the current search. */
   private budget = 0;
@@ -110,33 +119,85 @@ export class TypoSearch {
   /** Up to `limit` entries within `maxEdits`, by distance, weight then id, found within what is left of the budget. */
   run(index: PrefixIndex, query: string, request: TypoSearchRequest): Candidate[] {
     const { maxEdits, limit } = request;
-    const found: Candidate[] = [];
     const m = query.length;
-    if (index.size === 0 || m === 0 || limit <= 0 || maxEdits < 1) return found;
-    if (maxEdits > MAX_EDITS || m + maxEdits > MAX_DEPTH) return found;
-    const { nodeLo, nodeHi, nodes, keyStart, topStart, topIds, weights, k } = index.arrays;
-    const nodeMax = index.nodeMax;
-    const { near, far } = this;
-    near.clear();
-    far.clear();
+    if (index.size === 0 || m === 0 || limit <= 0 || maxEdits < 1) return [];
+    if (maxEdits > MAX_EDITS || m + maxEdits > MAX_DEPTH) return [];
+    const { weights } = index.arrays;
+    const { nearSame, farSame, nearOther, farOther } = this;
+    nearSame.clear();
+    farSame.clear();
+    nearOther.clear();
+    farOther.clear();
     this.first = query.charCodeAt(0);
     this.length = m;
-    near.push(
+    nearSame.push(
       index.maxWeight(0),
       WALK,
       0,
       this.band.reset(query, maxEdits) | ((maxEdits - 1) << TARGET_SHIFT),
     );
+    // The keys that keep the query's first letter and those that do not are disjoint, so the top
+    // of all is the merge of each one's top. Each is searched on its own so that a capped search
+    // spends its budget where most intended keys are: those with the query's first letter (one
+    // edit, then two), then the others, whose two-edit neighbourhood is the largest. A part stops
+    // early once the other part's answers fill the limit ahead of anything it could still find.
+    const same: Candidate[] = [];
+    const other: Candidate[] = [];
+    this.drain(index, request, nearSame, same, other, 1);
+    this.drain(index, request, farSame, same, other, 2);
+    this.drain(index, request, nearOther, other, same, 1);
+    this.drain(index, request, farOther, other, same, 2);
+    if (other.length === 0) return same;
+    if (same.length === 0) return other;
+    const merged: Candidate[] = [];
+    let i = 0;
+    let j = 0;
+    while (merged.length < limit && (i < same.length || j < other.length)) {
+      const a = same[i];
+      const b = other[j];
+      if (b === undefined || (a !== undefined && ranksBefore(a, b, weights))) {
+        merged.push(a!);
+        i++;
+      } else {
+        merged.push(b);
+        j++;
+      }
+    }
+    return merged;
+  }
 
-    while (found.length < limit && --this.budget >= 0) {
-      const frontier = near.size > 0 ? near : far;
-      if (frontier.size === 0) break;
+  /**
+   * Pops one frontier (of items `distance` edits away at best) until its part's answers (`found`)
+   * fill the limit, it is empty, the budget is spent, or `rival`'s answers (the other part's)
+   * rank enough entries ahead of its best item that nothing it holds can make the top `limit`.
+   */
+  private drain(
+    index: PrefixIndex,
+    request: TypoSearchRequest,
+    frontier: Frontier,
+    found: Candidate[],
+    rival: readonly Candidate[],
+    distance: number,
+  ): void {
+    const { limit } = request;
+    const { nodeLo, nodeHi, nodes, keyStart, topStart, topIds, weights, k } = index.arrays;
+    const nodeMax = index.nodeMax;
+    const other = frontier === this.nearOther || frontier === this.farOther;
+    const far = distance === 2;
+    while (found.length < limit && frontier.size > 0 && --this.budget >= 0) {
       const score = frontier.pop();
+      const ahead = rival[limit - found.length - 1];
+      if (
+        ahead !== undefined &&
+        (ahead.distance < distance || (ahead.distance === distance && weights[ahead.id]! > score))
+      )
+        return;
       const kind = frontier.kind;
       const ref = frontier.ref;
       const info = frontier.info;
+      this.other = other;
       if (kind === WALK) {
-        this.inFar = frontier === far;
+        this.inFar = far;
         this.walk(index, request, ref, score, info);
         while (this.spentSize > 0 && --this.budget >= 0) {
           const top = --this.spentSize;
@@ -169,7 +230,6 @@ export class TypoSearch {
         }
       }
     }
-    return found;
   }
 
   /**
@@ -230,7 +290,7 @@ export class TypoSearch {
     const outside = band.step(end, NO_CHARACTER, before);
     const chars = band.chars;
     const nodeChar = index.nodeChar;
-    // The first of those positions (`near` is the one-edit frontier).
+    // The first of those positions.
     const around = end - 1 - maxEdits;
     if (band.distance > target && outside > cap) {
       // The characters that match the query where the row is at the cap, or transpose with it.
@@ -286,7 +346,10 @@ export class TypoSearch {
     target: number,
   ): void {
     const c = index.nodeChar[child]!;
-    if (end === 0 && !request.policy.firstLetterTypo && c !== this.first) return;
+    if (end === 0) {
+      if (!request.policy.firstLetterTypo && c !== this.first) return;
+      this.other = c !== this.first;
+    }
     if (--this.budget < 0) return;
     const band = this.band;
     const min = band.step(end, c, before);
@@ -347,7 +410,8 @@ export class TypoSearch {
 
   /** Queues an item in the frontier of the smallest distance anything below it can have. */
   private push(distance: number, score: number, kind: number, ref: number, info: number): void {
-    (distance <= 1 ? this.near : this.far).push(score, kind, ref, info);
+    if (this.other) (distance <= 1 ? this.nearOther : this.farOther).push(score, kind, ref, info);
+    else (distance <= 1 ? this.nearSame : this.farSame).push(score, kind, ref, info);
   }
 
   /** Whether an entry may be returned: not answered already, not an exact match, accepted. */
@@ -361,3 +425,11 @@ export class TypoSearch {
 
 /** A character code no query holds (code units are 0..0xffff). */
 const NO_CHARACTER = -2;
+
+/** Whether a comes before b in an answer: fewer edits, then heavier, then the smaller id. */
+function ranksBefore(a: Candidate, b: Candidate, weights: Float64Array): boolean {
+  if (a.distance !== b.distance) return a.distance < b.distance;
+  const wa = weights[a.id]!;
+  const wb = weights[b.id]!;
+  return wa !== wb ? wa > wb : a.id < b.id;
+}
