@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../src/corpus/random.js';
+import { Frontier } from '../src/fuzzy/frontier.js';
 import { DEFAULT_TYPO_POLICY, LevenshteinBand, maxEditsFor } from '../src/fuzzy/index.js';
 import { charClass } from '../src/fuzzy/query-chars.js';
 import { buildIndex } from '../src/index/index.js';
@@ -257,6 +258,37 @@ describe('typo tolerance', () => {
         band.advance();
       }
     }
+  });
+
+  it('pops the frontier by score, then the smaller kind, then the smaller ref, across growth', () => {
+    const random = seededRandom(5);
+    const frontier = new Frontier();
+    const waiting: number[][] = [];
+    const popped: number[][] = [];
+    const expected: number[][] = [];
+    const best = () => {
+      waiting.sort((a, b) => b[0]! - a[0]! || a[1]! - b[1]! || a[2]! - b[2]!);
+      return waiting.shift()!;
+    };
+    // Pushes and pops mixed (a pop's hole is filled by the next push), 3,000 items at the most.
+    for (let n = 0; n < 6000; n++) {
+      if (waiting.length > 0 && random() < 0.4) {
+        const score = frontier.pop();
+        popped.push([score, frontier.kind, frontier.ref, frontier.info]);
+        expected.push(best());
+      } else {
+        const item = [
+          Math.floor(random() * 50) / 7,
+          Math.floor(random() * 5),
+          Math.floor(random() * 2 ** 28),
+          n,
+        ];
+        frontier.push(item[0]!, item[1]!, item[2]!, item[3]! - 3000);
+        waiting.push([item[0]!, item[1]!, item[2]!, item[3]! - 3000]);
+      }
+    }
+    expect(frontier.size).toBe(waiting.length);
+    expect(popped).toEqual(expected);
   });
 
   it('allows at most one edit within the first four key characters', () => {
