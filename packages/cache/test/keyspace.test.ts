@@ -87,3 +87,19 @@ describe('generic keyspace commands', () => {
     expect(await t.redis.object('ENCODING', 'missing')).toBeNull();
   });
 });
+
+describe('shared field names', () => {
+  const t = useFlushedServer();
+
+  it('hash fields and stream entries read back as written past the name table bound', async () => {
+    // More distinct short names than the table holds (it empties itself), plus long ones it skips.
+    const names = Array.from({ length: 5000 }, (_, i) => `f${i}`);
+    const long = 'a-field-name-longer-than-twelve';
+    await t.redis.hset('h', Object.fromEntries([...names.map((n) => [n, n.toUpperCase()]), [long, 'v']]));
+    await t.redis.hset('h', 'f1', 'again');
+    expect(await t.redis.hlen('h')).toBe(5001);
+    expect(await t.redis.hmget('h', 'f0', 'f1', 'f4999', long)).toEqual(['F0', 'again', 'F4999', 'v']);
+    const id = await t.redis.xadd('s', '*', 'event', 'added', 'f4999', 'x', long, 'y');
+    expect(await t.redis.xrange('s', '-', '+')).toEqual([[id, ['event', 'added', 'f4999', 'x', long, 'y']]]);
+  });
+});

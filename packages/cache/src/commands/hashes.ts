@@ -1,4 +1,5 @@
 import { errors, ReplyError } from '../errors.js';
+import { internName } from '../keyspace/intern.js';
 import type { Client } from '../server/client.js';
 import { notifyClass } from '../server/notify.js';
 import { floatArg, formatLongDouble, inInt64, intArg, is, parseBigInt64, parseDouble } from './args.js';
@@ -26,8 +27,12 @@ function setFields(c: Client, argv: string[], name: string): number {
   const fields = hashForWrite(c, argv[1]!);
   let added = 0;
   for (let i = 2; i < argv.length; i += 2) {
-    if (!fields.has(argv[i]!)) added++;
-    fields.set(argv[i]!, argv[i + 1]!);
+    const field = argv[i]!;
+    if (fields.has(field)) fields.set(field, argv[i + 1]!);
+    else {
+      fields.set(internName(field), argv[i + 1]!);
+      added++;
+    }
   }
   c.changed(argv[1]!, 'hset', hash);
   return added;

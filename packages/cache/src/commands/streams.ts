@@ -1,4 +1,5 @@
 import { errors, ReplyError } from '../errors.js';
+import { internName } from '../keyspace/intern.js';
 import type { Client } from '../server/client.js';
 import { notifyClass } from '../server/notify.js';
 import {
@@ -165,14 +166,18 @@ function xadd(c: Client, argv: string[]): void {
     if (compareIds(id, last) <= 0) throw new ReplyError(errors.streamIdSmall);
   }
   if (!existing) c.db.set(key, s);
-  s.append(id, argv.slice(i + 1));
+  const fields = argv.slice(i + 1);
+  for (let f = 0; f < fields.length; f += 2) fields[f] = internName(fields[f]!);
+  s.append(id, fields);
   const formatted = formatId(id);
   c.changed(key, 'xadd', stream);
   if (trim.value && applyTrim(s, trim.value) > 0) c.engine.notify(stream, 'xtrim', key, c.db.id);
   // Replay must produce the same ID, not a new one from the clock.
-  const propagated = [...argv];
-  propagated[i] = formatted;
-  c.propagateArgv = propagated;
+  if (c.engine.propagator !== null) {
+    const propagated = [...argv];
+    propagated[i] = formatted;
+    c.propagateArgv = propagated;
+  }
   c.writer.bulk(formatted);
 }
 
