@@ -492,14 +492,17 @@ function decodeArgv(heap: Buffer, view: DataView, ptr: number, length: number): 
   const end = ptr + length;
   const block = latin1Slice(heap, ptr, end);
   const count = view.getUint32(ptr, true);
-  const argv: string[] = [];
+  // Sized up front: grown by push, every argv would get a backing store for 17 elements.
+  const argv = new Array<string>(count);
   let at = ptr + 4;
-  for (let i = 0; i < count && at + 4 <= end; i++) {
+  let i = 0;
+  for (; i < count && at + 4 <= end; i++) {
     const size = view.getUint32(at, true);
     const from = at + 4 - ptr;
-    argv.push(block.substring(from, from + size));
+    argv[i] = block.substring(from, from + size);
     at += 4 + size;
   }
+  if (i < count) argv.length = i;
   return argv;
 }
 
