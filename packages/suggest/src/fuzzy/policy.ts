@@ -10,7 +10,7 @@ export interface TypoPolicy {
   maxFuzzyLength: number;
   /**
    * Work per query's typo search before it stops with what it has: automaton steps (one per trie
-   * node character tried) plus frontier pops (default 2,000). Keys that keep the query's first
+   * node character tried) plus frontier pops (default 1,500). Keys that keep the query's first
    * letter go first, and the most popular branches first among them, so a search cut short loses
    * first-letter typos and the least popular candidates.
    */
@@ -22,7 +22,7 @@ export const DEFAULT_TYPO_POLICY: TypoPolicy = {
   twoEditsFrom: 8,
   firstLetterTypo: true,
   maxFuzzyLength: 64,
-  maxVisits: 2_000,
+  maxVisits: 1_500,
 };
 
 /** Edits allowed for a query of this many normalized characters. */
