@@ -167,7 +167,7 @@ function xadd(c: Client, argv: string[]): void {
   }
   if (!existing) c.db.set(key, s);
   const fields = argv.slice(i + 1);
-  for (let f = 0; f < fields.length; f += 2) fields[f] = internName(fields[f]!);
+  for (let f = 0; f < fields.length; f++) fields[f] = internName(fields[f]!);
   s.append(id, fields);
   const formatted = formatId(id);
   c.changed(key, 'xadd', stream);
