@@ -49,9 +49,9 @@ const MAX_BATCH = 256;
 
 /**
  * The append-only audit log. `append` resolves once the record is committed, and rejects when
- * the batch it went in failed. Group commit, leader/follower style, with no timer: a record
- * reaching an idle chain is sent at once; records arriving while that batch commits wait and
- * leave together as the next batch the moment it settles. One batch per chain is on the wire, so
+ * the batch it went in failed. Group commit, leader/follower style, with no timer: records
+ * reaching an idle chain leave together at the end of the event-loop turn; records arriving while
+ * that batch commits wait and leave together as the next batch at the end of the turn it settles in. One batch per chain is on the wire, so
  * a batch is always chained onto a committed head (the hashes are computed here, from the last
  * one) and never waits behind a sibling on the tenant's lock. Each batch is one prepared
  * statement (`parley_audit_insert`, migration 0012: one array per column) that checks, under
@@ -85,16 +85,14 @@ export class AuditLog {
   }
 
   /**
-   * Sends the queued records now. With an in-process database (PGlite) the statement would run on
-   * this thread at once, before the other requests of this event-loop turn reach the log, and
-   * batches would shrink to one record; there the batch leaves at the end of the turn instead
-   * (setImmediate, not a timer) and takes them along.
+   * Sends the queued records at the end of this event-loop turn (setImmediate, not a timer), so
+   * the requests answered in the same turn share the batch. They come in bursts: the admissions
+   * of a turn return together from Redis, so their responses reach the log together. Sent at
+   * once, the first would go alone and the rest wait for its commit: a commit per burst more.
+   * With PGlite the statement runs on this thread, so sent at once it would even run before the
+   * rest of the turn reached the log.
    */
   private schedule(tenantId: string, chain: Chain): void {
-    if (!this.statements.inProcess) {
-      this.send(tenantId, chain);
-      return;
-    }
     chain.busy = true;
     setImmediate(() => {
       chain.busy = false;

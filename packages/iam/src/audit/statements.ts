@@ -118,12 +118,9 @@ function nodePostgres(db: Db): NodePostgresClient | undefined {
  */
 export class AuditStatements {
   private readonly pg: NodePostgresClient | undefined;
-  /** PGlite: statements run on this thread, blocking the event loop while they execute. */
-  readonly inProcess: boolean;
 
   constructor(private readonly db: Db) {
     this.pg = nodePostgres(db);
-    this.inProcess = this.pg === undefined;
   }
 
   /** Inserts the batch if the chain head is `expected`; otherwise inserts nothing and returns the head. */
