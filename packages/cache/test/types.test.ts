@@ -80,6 +80,15 @@ describe('data types', () => {
     expect(await t.redis.hincrby('h', 'a', 5)).toBe(15);
     expect(await t.redis.hincrbyfloat('h', 'b', '0.5')).toBe('2.5');
     await expect(t.redis.hincrby('h', 'b', 1)).rejects.toThrow('ERR hash value is not an integer');
+    // Past 2^53 the sum is exact (the reply is read back as the stored text: ioredis parses numbers).
+    await t.redis.hset('n', 'safe', '9007199254740992');
+    await t.redis.hincrby('n', 'safe', 1);
+    expect(await t.redis.hget('n', 'safe')).toBe('9007199254740993');
+    await t.redis.call('hincrby', 'n', 'max', '9223372036854775807');
+    expect(await t.redis.hget('n', 'max')).toBe('9223372036854775807');
+    await expect(t.redis.hincrby('n', 'max', 1)).rejects.toThrow('ERR increment or decrement would overflow');
+    await t.redis.hincrby('n', 'neg', -5);
+    expect(await t.redis.hget('n', 'neg')).toBe('-5');
     expect(await t.redis.hlen('h')).toBe(2);
     expect(await t.redis.hstrlen('h', 'a')).toBe(2);
     expect((await t.redis.hkeys('h')).sort()).toEqual(['a', 'b']);
