@@ -213,7 +213,7 @@ describe('two writers on one chain', () => {
         action: `a${i}`,
         decision: 'allow',
       });
-    // A stream, not one burst: batches keep going out on both writers (two on the wire each),
+    // A stream, not one burst: batches keep going out on both writers,
     // each chained onto a head the other writer keeps moving.
     const pending: Promise<void>[] = [];
     for (let i = 0; i < 200; i++) {
