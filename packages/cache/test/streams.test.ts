@@ -54,6 +54,42 @@ describe('streams', () => {
     expect(await t.redis.xtrim('capped', 'MINID', '340')).toBe(39);
   });
 
+  it('a stream trimmed many times between reads reads back whole (ranges, XDEL, XREAD, XINFO)', async () => {
+    const appends = t.redis.pipeline();
+    for (let i = 1; i <= 1000; i++) appends.xadd('capped', 'MAXLEN', '~', '100', `${i}-0`, 'n', String(i));
+    for (let i = 1; i <= 300; i++) appends.xadd('exact', 'MAXLEN', '3', `${i}-0`, 'n', String(i));
+    await appends.exec();
+    expect(await t.redis.xlen('capped')).toBe(100);
+    expect(await t.redis.xtrim('capped', 'MINID', '950')).toBe(49);
+    expect(await t.redis.xdel('capped', '10-0', '960-0')).toBe(1);
+    const range = await t.redis.xrange('capped', '-', '+');
+    expect(range.map(([id]) => id)).toEqual(
+      Array.from({ length: 51 }, (_, i) => `${950 + i}-0`).filter((id) => id !== '960-0'),
+    );
+    expect(range[0]).toEqual(['950-0', ['n', '950']]);
+    expect(await t.redis.xrevrange('capped', '+', '-', 'COUNT', 2)).toEqual([
+      ['1000-0', ['n', '1000']],
+      ['999-0', ['n', '999']],
+    ]);
+    expect(await t.redis.xread('COUNT', 2, 'STREAMS', 'capped', '5-0')).toEqual([
+      [
+        'capped',
+        [
+          ['950-0', ['n', '950']],
+          ['951-0', ['n', '951']],
+        ],
+      ],
+    ]);
+    const info = (await t.redis.xinfo('STREAM', 'capped')) as unknown[];
+    expect(info[info.indexOf('length') + 1]).toBe(50);
+    expect(info[info.indexOf('first-entry') + 1]).toEqual(['950-0', ['n', '950']]);
+    expect(await t.redis.xrange('exact', '-', '+')).toEqual([
+      ['298-0', ['n', '298']],
+      ['299-0', ['n', '299']],
+      ['300-0', ['n', '300']],
+    ]);
+  });
+
   it('XREAD returns new entries and BLOCK waits for XADD (with $)', async () => {
     await t.redis.xadd('s', '1-0', 'a', '1');
     expect(await t.redis.xread('STREAMS', 's', '0')).toEqual([['s', [['1-0', ['a', '1']]]]]);
