@@ -51,8 +51,7 @@ export async function startWorker(
         redis,
         prefix: config.PARLEY_REDIS_PREFIX,
         logger,
-        onNarrated: (data, narration) => store.completeNarration(data, narration),
-        onAbandoned: (data, { id }) => store.settleNarration(data, id),
+        conversations: store,
       })
     : undefined;
   // Reports read the warehouse through the same answer cache (shared Redis) and write the

@@ -60,8 +60,7 @@ export const openAssistantModule: ModuleFactory = async ({
     // Without a model there is nothing to narrate: no worker here.
     concurrency: config.PARLEY_LLM_BASE_URL ? config.PARLEY_LLM_CONCURRENCY : 0,
     breakers: breakerMetrics(metricsRegistry),
-    onNarrated: (data, narration) => store.completeNarration(data, narration),
-    onAbandoned: (data, { id }) => store.settleNarration(data, id),
+    conversations: store,
   });
   const files = new FilesystemFileStore(join(dataDir, 'attachments'));
   // The reports queue: workers here unless PARLEY_REPORTS_CONCURRENCY=0 (then `parley worker --queues reports`).

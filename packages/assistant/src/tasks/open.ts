@@ -1,8 +1,9 @@
 import type { Logger } from '@parley/kit';
 import type { Redis } from 'ioredis';
+import type { ConversationStore } from '../conversations/store.js';
 import { type LlmConfig, openNarrator } from '../llm/config.js';
 import { type BreakerState, ResilientNarrator } from '../llm/resilient.js';
-import { NarrationTasks, type NarrationTasksOptions } from './narration-tasks.js';
+import { NarrationTasks } from './narration-tasks.js';
 
 /** Told about each provider's circuit breaker: once when it is set up, then at every change of state. */
 export interface BreakerObserver {
@@ -12,7 +13,9 @@ export interface BreakerObserver {
 
 /**
  * The llm queue as configured: the narrator (the LLM behind its breaker, or the built-in analyst)
- * and, unless `concurrency` says otherwise, a worker in this process.
+ * and, unless `concurrency` says otherwise, a worker in this process. Each finished narration is
+ * written into the conversation answer it was asked for (`conversations`), and an abandoned one
+ * settles that answer, wherever the worker runs (server or `parley worker`).
  */
 export function openNarrationTasks(options: {
   config: LlmConfig;
@@ -21,8 +24,7 @@ export function openNarrationTasks(options: {
   logger: Logger;
   concurrency?: number;
   breakers?: BreakerObserver;
-  onNarrated?: NarrationTasksOptions['onNarrated'];
-  onAbandoned?: NarrationTasksOptions['onAbandoned'];
+  conversations: ConversationStore;
 }): Promise<NarrationTasks> {
   const { config, logger } = options;
   let breaker = '';
@@ -45,7 +47,7 @@ export function openNarrationTasks(options: {
     attempts: 3,
     // The narrator's own timeout falls back to the built-in analyst well before this.
     jobTimeoutMs: config.PARLEY_LLM_TIMEOUT * 2,
-    ...(options.onNarrated ? { onNarrated: options.onNarrated } : {}),
-    ...(options.onAbandoned ? { onAbandoned: options.onAbandoned } : {}),
+    onNarrated: (data, narration) => options.conversations.completeNarration(data, narration),
+    onAbandoned: (data, { id }) => options.conversations.settleNarration(data, id),
   });
 }
