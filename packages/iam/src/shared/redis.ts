@@ -6,16 +6,20 @@ import type { Admission, AdmissionResult, Invalidation, SharedState, WindowResul
  * Sliding-window log in a sorted set, timed by the Redis server's clock (TIME), so every API
  * process shares one notion of "now" and one limit. Scores are microseconds; members are unique.
  * `slide` returns {allowed, count after, ms until the oldest hit leaves the window}.
+ * Scores go to Redis as exact integer text (`us`): how a Lua number argument is formatted is
+ * the server's choice (Redis 7.0 %.17g, Parley cache Lua's own %.14g, which rounds a 16-digit
+ * microsecond timestamp by up to 50 µs).
  */
 const SLIDE = `
+local function us(n) return string.format('%.0f', n) end
 local function slide(key, window, limit, consume, member, now)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', us(now - window))
   local count = redis.call('ZCARD', key)
   local allowed = 0
   if count < limit then
     allowed = 1
     if consume then
-      redis.call('ZADD', key, now, member)
+      redis.call('ZADD', key, us(now), member)
       count = count + 1
     end
   end
@@ -57,7 +61,7 @@ local function admitWindow(key, window, limit, member)
   local allowed = 0
   if seen.count < limit then
     allowed = 1
-    redis.call('ZADD', key, now, member)
+    redis.call('ZADD', key, us(now), member)
     seen.count = seen.count + 1
   end
   return {allowed, seen.count, seen.reset}
