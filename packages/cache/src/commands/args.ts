@@ -46,6 +46,36 @@ export function inInt64(value: bigint): boolean {
   return value >= INT64_MIN && value <= INT64_MAX;
 }
 
+/** An integer argument over the whole int64 range, exact: a number while safe, a bigint beyond. */
+export function int64Arg(text: string): number | bigint {
+  if (text.length < 16) return intArg(text);
+  const big = parseBigInt64(text);
+  if (big === undefined) throw new ReplyError(errors.notInteger);
+  return big;
+}
+
+/**
+ * The integer text `old` (absent: 0) plus `delta`, exact over int64 as Redis's INCRBY and HINCRBY
+ * are: plain numbers while they are safe integers (counters such as BullMQ's), bigints beyond.
+ * Throws `notInteger` when `old` is not an integer, the overflow error past int64.
+ */
+export function addInt64(
+  old: string | undefined,
+  delta: number | bigint,
+  notInteger: string,
+): number | bigint {
+  if (old === undefined) return delta;
+  const current = old.length < 16 ? parseInt64(old) : parseBigInt64(old);
+  if (current === undefined) throw new ReplyError(notInteger);
+  if (typeof current === 'number' && typeof delta === 'number') {
+    const sum = current + delta;
+    if (Number.isSafeInteger(sum)) return sum;
+  }
+  const result = BigInt(current) + BigInt(delta);
+  if (!inInt64(result)) throw new ReplyError(errors.overflow);
+  return result;
+}
+
 /** An integer argument, or the standard error. */
 export function intArg(text: string, message: string = errors.notInteger): number {
   const value = parseInt64(text);

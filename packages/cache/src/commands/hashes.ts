@@ -2,16 +2,7 @@ import { errors, ReplyError } from '../errors.js';
 import { internName } from '../keyspace/intern.js';
 import type { Client } from '../server/client.js';
 import { notifyClass } from '../server/notify.js';
-import {
-  floatArg,
-  formatLongDouble,
-  inInt64,
-  intArg,
-  is,
-  parseBigInt64,
-  parseDouble,
-  parseInt64,
-} from './args.js';
+import { addInt64, floatArg, formatLongDouble, int64Arg, intArg, is, parseDouble } from './args.js';
 import { type CommandSpec, command } from './command.js';
 import { getHash, hashForWrite, removeMembers } from './lookup.js';
 import { matches, replyScan, scanOptions, scanStep } from './scan.js';
@@ -103,27 +94,12 @@ function hstrlen(c: Client, argv: string[]): void {
 }
 
 function hincrby(c: Client, argv: string[]): void {
-  const delta = intArg(argv[3]!);
+  const delta = int64Arg(argv[3]!);
   const fields = getHash(c, argv[1]!);
-  const result = increment(fields?.get(argv[2]!) ?? '0', delta, argv[3]!);
+  const result = addInt64(fields?.get(argv[2]!), delta, errors.hashNotInteger);
   (fields ?? hashForWrite(c, argv[1]!)).set(argv[2]!, String(result));
   c.changed(argv[1]!, 'hincrby', hash);
   c.writer.integer(result);
-}
-
-/**
- * The integer text `old` plus `delta` (`deltaText` as sent), checked against int64 as Redis
- * does: plain numbers while all three are safe integers (counters such as BullMQ's attempts),
- * exact bigints beyond.
- */
-function increment(old: string, delta: number, deltaText: string): number | bigint {
-  const current = parseInt64(old);
-  if (current === undefined) throw new ReplyError(errors.hashNotInteger);
-  const sum = current + delta;
-  if (Number.isSafeInteger(current) && Number.isSafeInteger(delta) && Number.isSafeInteger(sum)) return sum;
-  const result = parseBigInt64(old)! + parseBigInt64(deltaText)!;
-  if (!inInt64(result)) throw new ReplyError(errors.overflow);
-  return result;
 }
 
 function hincrbyfloat(c: Client, argv: string[]): void {

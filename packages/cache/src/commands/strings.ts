@@ -1,15 +1,7 @@
 import { errors, ReplyError } from '../errors.js';
 import type { Client } from '../server/client.js';
 import { notifyClass } from '../server/notify.js';
-import {
-  floatArg,
-  formatLongDouble,
-  inInt64,
-  intArg,
-  parseBigInt64,
-  parseDouble,
-  parseInt64,
-} from './args.js';
+import { addInt64, floatArg, formatLongDouble, int64Arg, intArg, parseDouble } from './args.js';
 import { type CommandSpec, command } from './command.js';
 import { expiryArg } from './expiry.js';
 import { getString } from './lookup.js';
@@ -233,30 +225,10 @@ function setrange(c: Client, argv: string[]): void {
 
 /** INCR/DECR/INCRBY/DECRBY on the decimal text, exact over the whole int64 range. */
 function incrBy(c: Client, key: string, delta: number | bigint): void {
-  const old = getString(c, key);
-  let result: number | bigint;
-  if (old === undefined) result = delta;
-  else {
-    const current = old.length < 16 ? parseInt64(old) : parseBigInt64(old);
-    if (current === undefined) throw new ReplyError(errors.notInteger);
-    result =
-      typeof current === 'number' && typeof delta === 'number'
-        ? current + delta
-        : BigInt(current) + BigInt(delta);
-  }
-  if (typeof result === 'number' && !Number.isSafeInteger(result)) result = BigInt(old ?? 0) + BigInt(delta);
-  if (typeof result === 'bigint' && !inInt64(result)) throw new ReplyError(errors.overflow);
-  const text = String(result);
+  const text = String(addInt64(getString(c, key), delta, errors.notInteger));
   c.db.set(key, text, true);
   c.changed(key, 'incrby', str);
   c.writer.integerText(text);
-}
-
-function deltaArg(text: string): number | bigint {
-  if (text.length < 16) return intArg(text);
-  const big = parseBigInt64(text);
-  if (big === undefined) throw new ReplyError(errors.notInteger);
-  return big;
 }
 
 function negate(delta: number | bigint): number | bigint {
@@ -391,8 +363,8 @@ export const stringCommands: CommandSpec[] = [
   command('setrange', 4, W, one, setrange),
   command('incr', 2, WF, one, (c, argv) => incrBy(c, argv[1]!, 1)),
   command('decr', 2, WF, one, (c, argv) => incrBy(c, argv[1]!, -1)),
-  command('incrby', 3, WF, one, (c, argv) => incrBy(c, argv[1]!, deltaArg(argv[2]!))),
-  command('decrby', 3, WF, one, (c, argv) => incrBy(c, argv[1]!, negate(deltaArg(argv[2]!)))),
+  command('incrby', 3, WF, one, (c, argv) => incrBy(c, argv[1]!, int64Arg(argv[2]!))),
+  command('decrby', 3, WF, one, (c, argv) => incrBy(c, argv[1]!, negate(int64Arg(argv[2]!)))),
   command('incrbyfloat', 3, WF, one, incrbyfloat),
   command('lcs', -3, ['readonly'], [1, 2, 1], lcs),
 ];
