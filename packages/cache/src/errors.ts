@@ -8,6 +8,8 @@ export const errors = {
   notInteger: 'ERR value is not an integer or out of range',
   notFloat: 'ERR value is not a valid float',
   overflow: 'ERR increment or decrement would overflow',
+  /** DECRBY of int64's minimum, whose negation has no int64 (t_string.c decrbyCommand). */
+  decrementOverflow: 'ERR decrement would overflow',
   incrNaN: 'ERR increment would produce NaN or Infinity',
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
   noSuchKey: 'ERR no such key',

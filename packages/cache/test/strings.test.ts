@@ -31,6 +31,7 @@ describe('strings', () => {
     await t.redis.incr('big');
     expect(await t.redis.get('big')).toBe('9223372036854775807');
     await expect(t.redis.incr('big')).rejects.toThrow('ERR increment or decrement would overflow');
+    await expect(t.redis.decrby('n', '-9223372036854775808')).rejects.toThrow('ERR decrement would overflow');
     await t.redis.set('s', 'abc');
     await expect(t.redis.incr('s')).rejects.toThrow('ERR value is not an integer or out of range');
     await t.redis.set('f', '10.5');

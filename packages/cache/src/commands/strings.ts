@@ -233,7 +233,7 @@ function incrBy(c: Client, key: string, delta: number | bigint): void {
 
 function negate(delta: number | bigint): number | bigint {
   if (typeof delta === 'bigint') {
-    if (delta === -(2n ** 63n)) throw new ReplyError(errors.overflow);
+    if (delta === -(2n ** 63n)) throw new ReplyError(errors.decrementOverflow);
     return -delta;
   }
   return -delta;
