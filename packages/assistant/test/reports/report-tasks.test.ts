@@ -48,6 +48,27 @@ describe('reports on the reports queue', () => {
   };
   const watch = (tasks: ReportTasks, caller: { tenantId: string; subject: string }, id: string) =>
     collect(tasks.watch(caller.tenantId, caller.subject, id, AbortSignal.timeout(20_000)));
+  /** The warehouse, taking `ms` longer over each report's figures (`entered` called as it starts). */
+  const slowWarehouse = (ms: number, entered: () => void = () => {}) => ({
+    version: (tenantId: string) => f.answerer.warehouse.version(tenantId),
+    async presentation(...args: Parameters<ReportDependencies['warehouse']['presentation']>) {
+      entered();
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return f.answerer.warehouse.presentation(...args);
+    },
+  });
+  /** The conversation's last answer failed with `error`, attached nothing, and no file was stored since `before`. */
+  const expectFailedWithoutFile = async (
+    service: Awaited<ReturnType<typeof start>>['service'],
+    caller: Parameters<typeof service.get>[0],
+    conversationId: string,
+    error: string,
+    before: number,
+  ) => {
+    const { messages } = await service.get(caller, conversationId, 'path');
+    expect(messages.at(-1)).toMatchObject({ status: 'failed', error, attachments: [] });
+    expect((await f.storedFiles()).length).toBe(before);
+  };
 
   beforeAll(async () => {
     f = await createConversationFixture();
@@ -185,24 +206,17 @@ describe('reports on the reports queue', () => {
     } finally {
       await deadLetter.close();
     }
-    const { messages } = await service.get(caller, conversation.id, 'path');
-    expect(messages.at(-1)).toMatchObject({
-      status: 'failed',
-      error: 'The report could not be generated; ask again to retry.',
-      attachments: [],
-    });
-    expect((await f.storedFiles()).length).toBe(before);
+    await expectFailedWithoutFile(
+      service,
+      caller,
+      conversation.id,
+      'The report could not be generated; ask again to retry.',
+      before,
+    );
   });
 
   it('fails an attempt that outlives its timeout', async () => {
-    const slow = {
-      version: (tenantId: string) => f.answerer.warehouse.version(tenantId),
-      async presentation(...args: Parameters<ReportDependencies['warehouse']['presentation']>) {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        return f.answerer.warehouse.presentation(...args);
-      },
-    };
-    const { tasks, service } = await start({ timeoutMs: 100 }, { warehouse: slow });
+    const { tasks, service } = await start({ timeoutMs: 100 }, { warehouse: slowWarehouse(300) });
     const caller = f.callers.analyst;
     const { exchange } = await service.create(caller, { message: REPORT });
     const events = await watch(tasks, caller, exchange!.task!.id);
@@ -246,15 +260,7 @@ describe('reports on the reports queue', () => {
     const computing = new Promise<void>((resolve) => {
       entered = resolve;
     });
-    const slow = {
-      version: (tenantId: string) => f.answerer.warehouse.version(tenantId),
-      async presentation(...args: Parameters<ReportDependencies['warehouse']['presentation']>) {
-        entered();
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        return f.answerer.warehouse.presentation(...args);
-      },
-    };
-    const { tasks, service } = await start({}, { warehouse: slow });
+    const { tasks, service } = await start({}, { warehouse: slowWarehouse(500, () => entered()) });
     const caller = f.callers.analyst;
     const before = (await f.storedFiles()).length;
     const { conversation, exchange } = await service.create(caller, { message: REPORT });
@@ -267,13 +273,7 @@ describe('reports on the reports queue', () => {
       state: 'cancelled',
       attempts: 1,
     });
-    const { messages } = await service.get(caller, conversation.id, 'path');
-    expect(messages.at(-1)).toMatchObject({
-      status: 'failed',
-      error: 'The report was cancelled.',
-      attachments: [],
-    });
-    expect((await f.storedFiles()).length).toBe(before);
+    await expectFailedWithoutFile(service, caller, conversation.id, 'The report was cancelled.', before);
   });
 
   it('fails a job whose plan the semantic layer refuses at once, without retrying it', async () => {
