@@ -49,7 +49,7 @@ function notifierConfig(config: ServerConfig): AlertmanagerConfig {
  * Alerting on the platform's metrics: the rule evaluator (Prometheus rule files, evaluated on
  * `db`) sends its alerts to the built-in notifier (an Alertmanager). Invalid rule files or an
  * invalid notifier configuration stop the start-up with every problem listed; on a reload
- * (SIGHUP, or a rule file changing) they are logged and the running configuration stays.
+ * (SIGHUP, a rule file changing, or POST /-/reload) they are logged and the running configuration stays.
  */
 export function openAlerting(options: {
   config: ServerConfig;
